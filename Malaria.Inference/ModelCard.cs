@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Malaria.Inference;
+
+/// <summary>
+/// What is known about a model file, stored as <c>model.json</c> beside it: labels in score order, the input size,
+/// where it came from and how well it did. The classifier needs <see cref="Labels"/> and the input size; the rest is
+/// provenance for people.
+/// </summary>
+public sealed class ModelCard
+{
+    /// <summary>The conventional file name beside a model.</summary>
+    public const string FileName = "model.json";
+
+    /// <summary>Labels in the order of the model's score vector.</summary>
+    public IReadOnlyList<string> Labels { get; set; } = [];
+
+    /// <summary>The label meaning "infected"; <c>Parasitized</c> for the NIH data.</summary>
+    public string PositiveLabel { get; set; } = "Parasitized";
+
+    /// <summary>Width in pixels the model resizes images to.</summary>
+    public int InputWidth { get; set; }
+
+    /// <summary>Height in pixels the model resizes images to.</summary>
+    public int InputHeight { get; set; }
+
+    /// <summary>Which trainer produced the model (e.g. <c>mobilenetv2-features</c>, <c>cnn</c>).</summary>
+    public string? Trainer { get; set; }
+
+    /// <summary>SHA-256 of the pretrained backbone file, when one was used.</summary>
+    public string? BackboneSha256 { get; set; }
+
+    /// <summary>SHA-256 of the split CSV the model was trained on.</summary>
+    public string? SplitSha256 { get; set; }
+
+    /// <summary>Random seed of the run.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Wall-clock training time in seconds.</summary>
+    public double? TrainingSeconds { get; set; }
+
+    /// <summary>When the model was created (UTC).</summary>
+    public DateTimeOffset? CreatedUtc { get; set; }
+
+    /// <summary>Test metrics by name (accuracy, auc, ...), with the split part they were measured on in <see cref="MetricsPart"/>.</summary>
+    public IDictionary<string, double>? Metrics { get; set; }
+
+    /// <summary>The split part the metrics come from (normally <c>test</c>).</summary>
+    public string? MetricsPart { get; set; }
+
+    /// <summary>Anything else a trainer wants to record (hyper-parameters and the like).</summary>
+    public IDictionary<string, string>? Properties { get; set; }
+
+    internal static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Serialises the card as indented camelCase JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses a card; errors name the file.</summary>
+    public static ModelCard Parse(string json, string? source = null)
+    {
+        ModelCard? card;
+        try { card = JsonSerializer.Deserialize<ModelCard>(json, JsonOptions); }
+        catch (JsonException ex) { throw new InvalidDataException($"Model card '{source ?? "(json)"}' is not valid JSON: {ex.Message}", ex); }
+        if (card is null || card.Labels.Count < 2)
+            throw new InvalidDataException($"Model card '{source ?? "(json)"}' must list at least two labels.");
+        return card;
+    }
+
+    /// <summary>Reads <c>model.json</c> from a path.</summary>
+    public static ModelCard Load(string path) => Parse(File.ReadAllText(path), path);
+
+    /// <summary>Writes the card atomically.</summary>
+    public void Save(string path) => IO.AtomicFile.WriteAllText(path, ToJson());
+
+    /// <summary>The card beside a model file: <c>model.json</c> in the same folder.</summary>
+    public static string PathBeside(string modelPath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, FileName);
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Malaria.Training.Commands;
+
+namespace Malaria.Training;
+
+/// <summary>Builds the trainer's command tree and turns failures into one-line messages and exit codes.</summary>
+public static class CommandLineApp
+{
+    /// <summary>Shows the full stack trace of a failure instead of a one-line message.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Print full stack traces on error.",
+        Recursive = true,
+    };
+
+    /// <summary>The root command with every subcommand; one file per command under Commands/.</summary>
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Malaria cell classifier trainer: inspect and split labeled image folders, download the NIH data, train and evaluate models.")
+        {
+            Verbose,
+            InspectCommand.Create(),
+            SplitCommand.Create(),
+            DownloadCommand.Create(),
+        };
+        return root;
+    }
+
+    /// <summary>Parses and runs; returns the process exit code.</summary>
+    public static int Run(string[] args)
+    {
+        var parse = Build().Parse(args);
+        var verbose = parse.GetValue(Verbose);
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (!verbose)
+        {
+            var root = Unwrap(ex);
+            var message = root is CommandLineException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+                ? root.Message
+                : $"{root.GetType().Name}: {root.Message}";
+            Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")} (run with --verbose for details)");
+            return root is OperationCanceledException ? 130 : 1;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine(ex);
+            return 1;
+        }
+    }
+
+    private static Exception Unwrap(Exception ex)
+    {
+        while ((ex is AggregateException || ex is System.Reflection.TargetInvocationException) && ex.InnerException is not null)
+            ex = ex.InnerException;
+        return ex;
+    }
+}
