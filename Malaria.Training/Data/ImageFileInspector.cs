@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Malaria.Inference.Imaging;
 
 namespace Malaria.Training.Data;
 
