@@ -38,13 +38,16 @@ internal sealed class MlNetModel : LoadedModel
 
         try
         {
-            var imageColumn = savedSchema.GetColumnOrNull(ModelColumns.Image);
-            if (imageColumn is null || imageColumn.Value.Type is not ImageDataViewType)
-                throw new ModelLoadException(info.Path, $"its input schema has no '{ModelColumns.Image}' column of image type (columns: {string.Join(", ", savedSchema.Select(c => $"{c.Name}:{c.Type}"))}).");
-
-            // Predict from the image alone: the input definition carries the saved image type, nothing else.
+            // ML.NET cannot save the schema of an image column, so zips with an MLImage input are usually saved
+            // without an input schema; when one is present its Image column must be an image.
             var definition = SchemaDefinition.Create(typeof(ImageRow), SchemaDefinition.Direction.Read);
-            definition[ModelColumns.Image].ColumnType = imageColumn.Value.Type;
+            var imageColumn = savedSchema?.GetColumnOrNull(ModelColumns.Image);
+            if (imageColumn is { } saved)
+            {
+                if (saved.Type is not ImageDataViewType)
+                    throw new ModelLoadException(info.Path, $"its input column '{ModelColumns.Image}' is {saved.Type}, not an image.");
+                definition[ModelColumns.Image].ColumnType = saved.Type;
+            }
             var inputSchema = context.Data.LoadFromEnumerable(Array.Empty<ImageRow>(), definition).Schema;
             DataViewSchema output;
             try { output = transformer.GetOutputSchema(inputSchema); }
@@ -92,6 +95,7 @@ internal sealed class MlNetModel : LoadedModel
     internal sealed class ImageRow
     {
         [ColumnName(ModelColumns.Image)]
+        [ImageType(1, 1)]  // placeholder: replaced by the type the zip was saved with
         public MLImage? Image { get; set; }
     }
 
@@ -117,20 +121,48 @@ internal sealed class MlNetModel : LoadedModel
 
         public override float[] Score(MLImage image)
         {
-            _input.Image = image;
+            var owned = ProtectFromResize(image);
+            _input.Image = owned ?? image;
             try
             {
                 _engine.Predict(_input, ref _output);
                 return Copy(_output.Score);
             }
-            finally { _input.Image = null; }
+            finally
+            {
+                _input.Image = null;
+                owned?.Dispose();
+            }
         }
+
+        /// <summary>
+        /// ML.NET's ResizeImages passes an image that already has the target size through as its output and disposes
+        /// that output on the next row, which would dispose the caller's image. Such images get a private copy.
+        /// </summary>
+        private MLImage? ProtectFromResize(MLImage image) =>
+            image.Width == _model.Info.InputWidth && image.Height == _model.Info.InputHeight
+                ? MLImage.CreateFromPixels(image.Width, image.Height, image.PixelFormat, image.Pixels)
+                : null;
 
         public override float[][] ScoreBatch(IReadOnlyList<MLImage> images)
         {
             // One Transform over the whole batch: the pipeline streams the rows through each transformer once.
             var rows = new ImageRow[images.Count];
-            for (var i = 0; i < rows.Length; i++) rows[i] = new ImageRow { Image = images[i] };
+            var owned = new MLImage?[images.Count];
+            for (var i = 0; i < rows.Length; i++)
+            {
+                owned[i] = ProtectFromResize(images[i]);
+                rows[i] = new ImageRow { Image = owned[i] ?? images[i] };
+            }
+            try { return ScoreRows(rows); }
+            finally
+            {
+                foreach (var image in owned) image?.Dispose();
+            }
+        }
+
+        private float[][] ScoreRows(ImageRow[] rows)
+        {
             var data = _model._context.Data.LoadFromEnumerable(rows, _model._inputDefinition);
             var scored = _model._transformer.Transform(data);
             var column = scored.Schema[ModelColumns.Score];

@@ -14,6 +14,7 @@ internal sealed class OnnxModel : LoadedModel
     public const string ProbabilitiesOutput = "probabilities";
 
     private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
     private readonly string _inputName;
     private readonly bool _fixedBatchOfOne;
 
@@ -55,7 +56,11 @@ internal sealed class OnnxModel : LoadedModel
 
     public override ScoringEngine CreateEngine() => new Engine(this);
 
-    public override void Dispose() => _session.Dispose();
+    public override void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
 
     private sealed class Engine(OnnxModel model) : ScoringEngine
     {
@@ -83,7 +88,7 @@ internal sealed class OnnxModel : LoadedModel
                 TensorPreprocessor.FillChw(images[i], _buffer.AsSpan(i * imageSize, imageSize), _width, _height);
 
             using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _buffer.AsMemory(0, length), [images.Count, 3, _height, _width]);
-            using var outputs = model._session.Run(null, [model._inputName], [input], [ProbabilitiesOutput]);
+            using var outputs = model._session.Run(model._runOptions, [model._inputName], [input], [ProbabilitiesOutput]);
             var probabilities = outputs[0].GetTensorDataAsSpan<float>();
             var labels = model.Info.Labels.Count;
             if (probabilities.Length != images.Count * labels)
