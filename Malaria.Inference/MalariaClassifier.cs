@@ -257,7 +257,8 @@ public sealed class MalariaClassifier : IDisposable
         }
     }
 
-    private ModelGeneration Acquire()
+    /// <summary>Takes a reference on the serving generation; the caller must release it.</summary>
+    internal ModelGeneration Acquire()
     {
         while (true)
         {
