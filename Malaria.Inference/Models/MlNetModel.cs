@@ -99,6 +99,16 @@ internal sealed class MlNetModel : LoadedModel
         public MLImage? Image { get; set; }
     }
 
+    /// <summary>The rows of the batch being scored; read anew by every cursor over the engine's scored view.</summary>
+    private sealed class BatchSource : IEnumerable<ImageRow>
+    {
+        public ImageRow[] Rows { get; set; } = [];
+
+        public IEnumerator<ImageRow> GetEnumerator() => ((IEnumerable<ImageRow>)Rows).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
     /// <summary>The output row: the score vector.</summary>
     internal sealed class ScoreRow
     {
@@ -113,10 +123,17 @@ internal sealed class MlNetModel : LoadedModel
         private readonly ImageRow _input = new();
         private ScoreRow _output = new();
 
+        private readonly BatchSource _batchSource = new();
+        private readonly IDataView _batchScored;
+        private readonly DataViewSchema.Column _batchScoreColumn;
+
         public Engine(MlNetModel model)
         {
             _model = model;
             _engine = model._context.Model.CreatePredictionEngine<ImageRow, ScoreRow>(model._transformer, model._inputSchema);
+            // Binding the pipeline to a data view is the costly part of an IDataView batch: do it once per engine.
+            _batchScored = model._transformer.Transform(model._context.Data.LoadFromEnumerable(_batchSource, model._inputDefinition));
+            _batchScoreColumn = _batchScored.Schema[ModelColumns.Score];
         }
 
         public override float[] Score(MLImage image)
@@ -163,21 +180,24 @@ internal sealed class MlNetModel : LoadedModel
 
         private float[][] ScoreRows(ImageRow[] rows)
         {
-            var data = _model._context.Data.LoadFromEnumerable(rows, _model._inputDefinition);
-            var scored = _model._transformer.Transform(data);
-            var column = scored.Schema[ModelColumns.Score];
-            var results = new float[rows.Length][];
-            using var cursor = scored.GetRowCursor([column]);
-            var getter = cursor.GetGetter<VBuffer<float>>(column);
-            VBuffer<float> buffer = default;
-            var index = 0;
-            while (cursor.MoveNext())
+            // The scored view was built once for this engine; each batch only swaps the rows it reads and opens a cursor.
+            _batchSource.Rows = rows;
+            try
             {
-                getter(ref buffer);
-                results[index++] = buffer.DenseValues().ToArray();
+                var results = new float[rows.Length][];
+                using var cursor = _batchScored.GetRowCursor([_batchScoreColumn]);
+                var getter = cursor.GetGetter<VBuffer<float>>(_batchScoreColumn);
+                VBuffer<float> buffer = default;
+                var index = 0;
+                while (cursor.MoveNext())
+                {
+                    getter(ref buffer);
+                    results[index++] = buffer.DenseValues().ToArray();
+                }
+                if (index != rows.Length) throw new InvalidOperationException($"The model returned {index} rows for {rows.Length} images.");
+                return results;
             }
-            if (index != rows.Length) throw new InvalidOperationException($"The model returned {index} rows for {rows.Length} images.");
-            return results;
+            finally { _batchSource.Rows = []; }
         }
 
         private float[] Copy(float[]? score)

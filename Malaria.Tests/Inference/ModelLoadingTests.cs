@@ -70,6 +70,25 @@ public sealed class ModelLoadingTests
         }
     }
 
+    [TestCase(".zip")]
+    [TestCase(".onnx")]
+    public void The_callers_image_survives_when_it_already_has_the_model_size(string extension)
+    {
+        // ML.NET's ResizeImages passes a same-size image through and disposes it on the next row; the library must
+        // not let that dispose an image it does not own.
+        using var classifier = MalariaClassifier.Load(TestModels.Write(_folder.Path, flipped: false, extension));
+        using var image = TestImages.Decoded(TestImages.Tint.Red, size: TestModels.Size);
+        using var other = TestImages.Decoded(TestImages.Tint.Blue, size: TestModels.Size);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.That(classifier.Classify(image).Label, Is.EqualTo("Parasitized"));
+            Assert.That(classifier.Classify(other).Label, Is.EqualTo("Uninfected"));
+        }
+        Assert.That(classifier.ClassifyBatch([image, other, image]).Select(p => p.Label), Is.EqualTo(new[] { "Parasitized", "Uninfected", "Parasitized" }));
+        Assert.That(classifier.ClassifyBatch([other, image]).Select(p => p.Label), Is.EqualTo(new[] { "Uninfected", "Parasitized" }));
+        Assert.That(image.Width, Is.EqualTo(TestModels.Size), "still usable");
+    }
+
     [Test]
     public void Batch_of_files_keeps_order_and_names_a_bad_file()
     {
