@@ -6,20 +6,19 @@ namespace Malaria.Tests.Torch;
 
 public class TorchTrainerTests
 {
+    private TempFolder temp = null!;
     private string folder = "";
 
     [SetUp]
     public void SetUp()
     {
         TorchNativeRuntime.EnsureLoaded();
-        folder = Path.Combine(Path.GetTempPath(), "malaria-torch-tests", Guid.NewGuid().ToString("N"));
+        temp = new TempFolder("malaria-torch-");
+        folder = temp.Combine("run");
     }
 
     [TearDown]
-    public void TearDown()
-    {
-        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-    }
+    public void TearDown() => temp.Dispose();
 
     private static TorchTrainingData ToyData(int trainCount = 96) =>
         new(TorchTestImages.Labels, 0, TorchTestImages.Set(trainCount, 32, seed: 1, "T"), TorchTestImages.Set(32, 32, seed: 2, "V"), null);
