@@ -190,6 +190,8 @@ public sealed class MalariaClassifier : IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         lock (_reloadLock)
         {
+            // Disposed while waiting for the lock: swapping now would leave a generation nobody retires.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             var serving = _current;
             LoadedModel loaded;
             try { loaded = LoadSettled(); }
@@ -207,6 +209,11 @@ public sealed class MalariaClassifier : IDisposable
                 return true;
             }
 
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                loaded.Dispose();
+                throw new ObjectDisposedException(GetType().FullName);
+            }
             var next = new ModelGeneration(loaded, _options.MaxEnginesPerModel);
             Volatile.Write(ref _current, next);
             serving.Retire();  // disposed when its last in-flight call releases it
