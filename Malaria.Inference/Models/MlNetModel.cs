@@ -122,7 +122,6 @@ internal sealed class MlNetModel : LoadedModel
         private readonly PredictionEngine<ImageRow, ScoreRow> _engine;
         private readonly ImageRow _input = new();
         private ScoreRow _output = new();
-
         private readonly BatchSource _batchSource = new();
         private readonly IDataView _batchScored;
         private readonly DataViewSchema.Column _batchScoreColumn;
@@ -163,7 +162,7 @@ internal sealed class MlNetModel : LoadedModel
 
         public override float[][] ScoreBatch(IReadOnlyList<MLImage> images)
         {
-            // One Transform over the whole batch: the pipeline streams the rows through each transformer once.
+            // One cursor over the whole batch, not a PredictionEngine call per image.
             var rows = new ImageRow[images.Count];
             var owned = new MLImage?[images.Count];
             for (var i = 0; i < rows.Length; i++)
@@ -191,6 +190,7 @@ internal sealed class MlNetModel : LoadedModel
                 var index = 0;
                 while (cursor.MoveNext())
                 {
+                    if (index == rows.Length) throw new InvalidOperationException($"The model returned more rows than the {rows.Length} images.");
                     getter(ref buffer);
                     results[index++] = buffer.DenseValues().ToArray();
                 }
