@@ -115,6 +115,17 @@ public sealed class MalariaClassifier : IDisposable
         return Classify(image);
     }
 
+    /// <summary>
+    /// Reads an encoded image from a stream asynchronously (as ASP.NET Core request bodies must be read), then
+    /// classifies it. The model run itself is synchronous CPU work.
+    /// </summary>
+    /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
+    public async Task<CellPrediction> ClassifyAsync(Stream imageStream, string? sourceName = null, CancellationToken cancellationToken = default)
+    {
+        using var image = await ImageDecoder.DecodeAsync(imageStream, sourceName, _options.ImageLimits, cancellationToken).ConfigureAwait(false);
+        return Classify(image);
+    }
+
     /// <summary>Classifies an encoded image held in memory.</summary>
     /// <param name="encodedImage">PNG, JPEG or BMP bytes.</param>
     /// <param name="sourceName">Named in error messages.</param>

@@ -96,6 +96,10 @@ public sealed class MalariaPredictionEnginePool : IDisposable
     public CellPrediction Predict(string modelName, Stream imageStream, string? sourceName = null) =>
         GetClassifier(modelName).Classify(imageStream, sourceName);
 
+    /// <summary>Reads an encoded image stream asynchronously (e.g. a request body) and classifies it with a named model.</summary>
+    public Task<CellPrediction> PredictAsync(string modelName, Stream imageStream, string? sourceName = null, CancellationToken cancellationToken = default) =>
+        GetClassifier(modelName).ClassifyAsync(imageStream, sourceName, cancellationToken);
+
     /// <summary>Classifies decoded images in batched model runs, keeping their order.</summary>
     public IReadOnlyList<CellPrediction> PredictBatch(string modelName, IReadOnlyList<MLImage> images) =>
         GetClassifier(modelName).ClassifyBatch(images);
