@@ -36,7 +36,9 @@ public class MobileNetV2Benchmarks
     public void Setup()
     {
         _folder = Path.Combine(Path.GetTempPath(), $"malaria-bench-{Guid.NewGuid():N}");
-        var path = BenchmarkModels.Write(_folder, mobileNet: true);
+        Directory.CreateDirectory(_folder);
+        // MALARIA_MODEL: benchmark a trained model.zip (e.g. artifacts/RUN/model.zip) instead of the one built here.
+        var path = Environment.GetEnvironmentVariable("MALARIA_MODEL") is { Length: > 0 } trained ? trained : BenchmarkModels.Write(_folder, mobileNet: true);
         _pool = new MalariaPredictionEnginePool(new Malaria.Inference.MalariaClassifierOptions { BatchSize = BatchSize }).FromFile("cells", path);
         // The backbone itself as a bare ONNX classifier (its 1001 ImageNet probabilities): the library's ORT path.
         var onnxPath = Path.Combine(_folder, "onnx", "mobilenetv2.onnx");
