@@ -1,3 +1,5 @@
+using Malaria.Inference.Imaging;
+
 namespace Malaria.Inference.Explainability;
 
 /// <summary>
@@ -33,7 +35,7 @@ public sealed class Heatmap
     /// <summary>
     /// Turns one class's activation map (the model's low-resolution <c>cam</c> output) into a heatmap at the image's size:
     /// negative evidence is cut (ReLU, as Grad-CAM does), the map is scaled to 0..1 by its maximum, then upsampled
-    /// bilinearly with pixel centres aligned (the convention of OpenCV's and PyTorch's resize without corner alignment).
+    /// bilinearly with pixel centres aligned (<see cref="BilinearTap"/>).
     /// A map with no positive evidence gives an all-zero heatmap.
     /// </summary>
     public static Heatmap FromActivationMap(ReadOnlySpan<float> map, int mapWidth, int mapHeight, int width, int height)
@@ -54,20 +56,14 @@ public sealed class Heatmap
     private static float[] Resize(float[] source, int sourceWidth, int sourceHeight, int width, int height)
     {
         var result = new float[width * height];
-        var scaleX = (float)sourceWidth / width;
-        var scaleY = (float)sourceHeight / height;
+        var columns = BilinearTap.ForAxis(sourceWidth, width);
+        var rows = BilinearTap.ForAxis(sourceHeight, height);
         for (var y = 0; y < height; y++)
         {
-            var sy = Math.Clamp((y + 0.5f) * scaleY - 0.5f, 0, sourceHeight - 1);
-            var y0 = (int)sy;
-            var y1 = Math.Min(y0 + 1, sourceHeight - 1);
-            var fy = sy - y0;
+            var (y0, y1, fy) = rows[y];
             for (var x = 0; x < width; x++)
             {
-                var sx = Math.Clamp((x + 0.5f) * scaleX - 0.5f, 0, sourceWidth - 1);
-                var x0 = (int)sx;
-                var x1 = Math.Min(x0 + 1, sourceWidth - 1);
-                var fx = sx - x0;
+                var (x0, x1, fx) = columns[x];
                 var top = source[y0 * sourceWidth + x0] * (1 - fx) + source[y0 * sourceWidth + x1] * fx;
                 var bottom = source[y1 * sourceWidth + x0] * (1 - fx) + source[y1 * sourceWidth + x1] * fx;
                 result[y * width + x] = top * (1 - fy) + bottom * fy;

@@ -13,7 +13,11 @@ public sealed class InvalidImageException : FormatException
     {
         SourceName = sourceName;
         Reason = reason;
+        Detail = detail;
     }
+
+    /// <summary>The specific problem, without the source name (e.g. "the IEND chunk is missing (Png).").</summary>
+    public string Detail { get; }
 
     /// <summary>The file path or the caller-given name of the rejected input.</summary>
     public string SourceName { get; }

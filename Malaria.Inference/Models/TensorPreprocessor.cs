@@ -1,9 +1,10 @@
+using Malaria.Inference.Imaging;
 using Microsoft.ML.Data;
 
 namespace Malaria.Inference.Models;
 
 /// <summary>
-/// Resizes a decoded image (bilinear, corner-aligned like a plain stretch) into a planar RGB float tensor with
+/// Resizes a decoded image (bilinear, pixel centres aligned: <see cref="BilinearTap"/>) into a planar RGB float tensor with
 /// values 0..255: the input layout of every Malaria ONNX model.
 /// </summary>
 public static class TensorPreprocessor
@@ -16,24 +17,15 @@ public static class TensorPreprocessor
         if (destination.Length < 3 * plane) throw new ArgumentException($"Needs {3 * plane} floats, got {destination.Length}.", nameof(destination));
         var pixels = image.Pixels;
         var (red, blue) = image.PixelFormat == MLPixelFormat.Rgba32 ? (0, 2) : (2, 0);
-        var sourceWidth = image.Width;
-        var sourceHeight = image.Height;
-        var stride = sourceWidth * 4;
-        var scaleX = (float)sourceWidth / width;
-        var scaleY = (float)sourceHeight / height;
+        var stride = image.Width * 4;
+        var columns = BilinearTap.ForAxis(image.Width, width);
+        var rows = BilinearTap.ForAxis(image.Height, height);
         for (var y = 0; y < height; y++)
         {
-            // Sample at pixel centres, clamped to the edge.
-            var sy = Math.Clamp((y + 0.5f) * scaleY - 0.5f, 0, sourceHeight - 1);
-            var y0 = (int)sy;
-            var y1 = Math.Min(y0 + 1, sourceHeight - 1);
-            var fy = sy - y0;
+            var (y0, y1, fy) = rows[y];
             for (var x = 0; x < width; x++)
             {
-                var sx = Math.Clamp((x + 0.5f) * scaleX - 0.5f, 0, sourceWidth - 1);
-                var x0 = (int)sx;
-                var x1 = Math.Min(x0 + 1, sourceWidth - 1);
-                var fx = sx - x0;
+                var (x0, x1, fx) = columns[x];
                 var a = y0 * stride + x0 * 4;
                 var b = y0 * stride + x1 * 4;
                 var c = y1 * stride + x0 * 4;

@@ -1,5 +1,5 @@
 using Malaria.Inference.Explainability;
-using Malaria.Training.Data;
+using Malaria.Inference.Imaging;
 using SkiaSharp;
 
 namespace Malaria.Tests.Explainability;
@@ -50,7 +50,7 @@ public class HeatmapTests
 
         var png = HeatmapOverlay.ToPng(rgba, heatmap);
 
-        Assert.That(ImageFileInspector.Inspect(png), Is.EqualTo(new ImageFileInfo("png", w, h, null)));
+        Assert.That(ImageHeaderReader.Read(png, "overlay.png"), Is.EqualTo(new ImageHeader(ImageFormat.Png, w, h, 8)));
         using var decoded = SKBitmap.Decode(png);
         Assert.That((decoded.Width, decoded.Height), Is.EqualTo((w, h)));
         var cold = decoded.GetPixel(0, 0);
