@@ -19,8 +19,8 @@ public sealed class ImageDecoderTests
     [OneTimeTearDown]
     public void Cleanup()
     {
-        _classifier.Dispose();
-        _folder.Dispose();
+        _classifier?.Dispose();  // null when the set-up failed
+        _folder?.Dispose();
     }
 
     public static IEnumerable<TestCaseData> ColourFormats()
