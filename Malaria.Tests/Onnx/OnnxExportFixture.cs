@@ -58,6 +58,22 @@ internal static class OnnxExportFixture
         return model;
     }
 
+    /// <summary>
+    /// Shifts the first class's bias so that half of the given images fall on each side of the decision (the median
+    /// logit margin becomes zero), so a test sees both labels predicted.
+    /// </summary>
+    public static void CentreDecisions(nn.Module<Tensor, Tensor> model, float[] pixels, int n, int size)
+    {
+        using var noGrad = torch.no_grad();
+        using var input = torch.tensor(pixels, [n, 3, size, size]);
+        using var logits = model.forward(input);
+        var values = logits.data<float>().ToArray();
+        var margins = Enumerable.Range(0, n).Select(i => values[2 * i] - values[2 * i + 1]).Order().ToArray();
+        var median = (margins[(n - 1) / 2] + margins[n / 2]) / 2;
+        var linear = model.modules().OfType<Linear>().Single();
+        linear.bias![0].sub_(median);
+    }
+
     /// <summary>Raw 0..255 pixels, [n,3,size,size], as smooth blobs plus noise so that maps have structure.</summary>
     public static float[] Pixels(int n, int size, int seed)
     {

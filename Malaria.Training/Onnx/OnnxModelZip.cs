@@ -1,5 +1,6 @@
 using Malaria.Inference;
 using Malaria.Inference.IO;
+using Malaria.Inference.Models;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
@@ -12,14 +13,14 @@ namespace Malaria.Training.Onnx;
 /// <see cref="ModelColumns"/>, so the inference library loads it exactly like the transfer-learning zip: MLImage
 /// <c>Image</c> -> ResizeImages (stretched to the model's square input, as the trainer resized) -> ExtractPixels (planar
 /// RGB, raw 0..255; the graph normalises) -> ApplyOnnxModel -> <c>Score</c> (the graph's <c>probabilities</c>, in
-/// <see cref="ModelCard.Labels"/> order) and <c>PredictedLabel</c> (the graph's arg-max index mapped to its label).
-/// The ONNX bytes are stored inside the zip, so the zip is self-contained.
+/// <see cref="ModelCard.Labels"/> order) and <c>PredictedLabel</c> (<see cref="ScoreArgMaxMapping"/>, then a value
+/// mapping from index to label text). The ONNX bytes are stored inside the zip, so the zip is self-contained; loading
+/// it needs <see cref="ScoreArgMaxMapping.Register"/> on the context (the inference library's loader does that).
 /// </summary>
 internal static class OnnxModelZip
 {
     /// <summary>Intermediate columns, prefixed so they cannot collide with a caller's columns.</summary>
     public const string ResizedImageColumn = "Onnx.ResizedImage";
-    public const string PredictedIndexColumn = "Onnx.PredictedIndex";
 
     /// <summary>Builds the fitted pipeline for <paramref name="onnxPath"/>, whose labels and input size the card gives.</summary>
     public static ITransformer Build(MLContext mlContext, string onnxPath, ModelCard card)
@@ -31,7 +32,7 @@ internal static class OnnxModelZip
         if (card.InputWidth < 1 || card.InputHeight < 1)
             throw new InvalidDataException($"The model card for '{onnxPath}' has no input size ({card.InputWidth}x{card.InputHeight}).");
 
-        var indexToLabel = card.Labels.Select((label, index) => new KeyValuePair<long, string>(index, label));
+        var indexToLabel = card.Labels.Select((label, index) => new KeyValuePair<int, string>(index, label));
         var pipeline = mlContext.Transforms.ResizeImages(ResizedImageColumn, card.InputWidth, card.InputHeight, ModelColumns.Image,
                 ImageResizingEstimator.ResizingKind.Fill)
             .Append(mlContext.Transforms.ExtractPixels(TorchOnnxExporter.InputName, ResizedImageColumn, interleavePixelColors: false))
@@ -39,12 +40,13 @@ internal static class OnnxModelZip
             {
                 ModelFile = onnxPath,
                 InputColumns = [TorchOnnxExporter.InputName],
-                OutputColumns = [TorchOnnxExporter.ProbabilitiesName, TorchOnnxExporter.PredictedIndexName],
+                OutputColumns = [TorchOnnxExporter.ProbabilitiesName],
             }))
             .Append(mlContext.Transforms.CopyColumns(ModelColumns.Score, TorchOnnxExporter.ProbabilitiesName))
-            .Append(mlContext.Transforms.Conversion.MapValue(ModelColumns.PredictedLabel, indexToLabel, TorchOnnxExporter.PredictedIndexName))
+            .Append(mlContext.Transforms.CustomMapping(new ScoreArgMaxMapping().GetMapping(), ScoreArgMaxMapping.ContractName))
+            .Append(mlContext.Transforms.Conversion.MapValue(ModelColumns.PredictedLabel, indexToLabel, ScoreArgMaxMapping.IndexColumn))
             .Append(mlContext.Transforms.DropColumns(ResizedImageColumn, TorchOnnxExporter.InputName, TorchOnnxExporter.ProbabilitiesName,
-                TorchOnnxExporter.PredictedIndexName));
+                ScoreArgMaxMapping.IndexColumn));
         return pipeline.Fit(EmptyImageView(mlContext));
     }
 

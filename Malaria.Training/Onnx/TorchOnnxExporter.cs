@@ -28,8 +28,6 @@ namespace Malaria.Training.Onnx;
 /// map's area, and <c>cam = Relu(Conv1x1(F, W / (h w)))</c> is Grad-CAM exactly, not only up to a scale. The bias is
 /// left out because Grad-CAM has none (it shifts every pixel of a map equally, carrying no location); without it,
 /// the spatial mean of the map before the Relu plus the bias is the logit.</para>
-/// <para><c>predicted_index</c> <c>[N]</c> (int64): the arg-max label index, so an ML.NET pipeline can map it to
-/// the label text without custom code.</para>
 /// <para>BatchNorm is folded into the preceding convolution with the running statistics (evaluation mode);
 /// ReLU6 becomes <c>Clip(0,6)</c>; dropout disappears. <see cref="PaddedConv2d"/>'s TensorFlow "SAME" stride-2
 /// padding is written as explicit asymmetric pads (<c>[0,0,1,1]</c> for 3x3), as in the shared MobileNetV2 file.</para>
@@ -40,7 +38,6 @@ internal static class TorchOnnxExporter
     public const string LogitsName = "logits";
     public const string ProbabilitiesName = "probabilities";
     public const string CamName = "cam";
-    public const string PredictedIndexName = "predicted_index";
     public const int OpsetVersion = 13;
     public const long IrVersion = 7;
 
@@ -96,8 +93,6 @@ internal static class TorchOnnxExporter
             graph.Initializer("classifier_bias", biasValues, classes)], OnnxGraphBuilder.Int("transB", 1));
         var probabilities = graph.Reserve(ProbabilitiesName);
         graph.NodeTo("Softmax", probabilities, [logits], OnnxGraphBuilder.Int("axis", 1));
-        var predictedIndex = graph.Reserve(PredictedIndexName);
-        graph.NodeTo("ArgMax", predictedIndex, [logits], OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 0));
 
         // Grad-CAM for every class: the classifier rows divided by the map area as 1x1 convolution weights, then Relu.
         var area = (float)(shape.Height * shape.Width);
@@ -110,7 +105,6 @@ internal static class TorchOnnxExporter
         graph.Graph.Output.Add(OnnxGraphBuilder.FloatTensor(logits, [null, classes]));
         graph.Graph.Output.Add(OnnxGraphBuilder.FloatTensor(probabilities, [null, classes]));
         graph.Graph.Output.Add(OnnxGraphBuilder.FloatTensor(cam, [null, classes, shape.Height, shape.Width]));
-        graph.Graph.Output.Add(OnnxGraphBuilder.Tensor(predictedIndex, TensorProto.Types.DataType.Int64, [null]));
 
         var proto = new ModelProto
         {
