@@ -23,6 +23,7 @@ public static class CommandLineApp
             SplitCommand.Create(),
             DownloadCommand.Create(),
             ExportCommand.Create(),
+            FaithfulnessCommand.Create(),
         };
         return root;
     }
