@@ -22,6 +22,7 @@ public static class CommandLineApp
             InspectCommand.Create(),
             SplitCommand.Create(),
             DownloadCommand.Create(),
+            Torch.TorchTrainCommand.Create(),
             ExportCommand.Create(),
             FaithfulnessCommand.Create(),
         };

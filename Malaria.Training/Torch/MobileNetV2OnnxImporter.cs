@@ -22,13 +22,18 @@ internal static class MobileNetV2OnnxImporter
         var proto = OnnxModelFile.Read(onnxPath);
         var initializers = proto.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
-        // Each PaddedConv2d is followed by its BatchNorm2d in registration order.
+        // Convolutions in torchvision order (numeric path order, which is graph order), each with the BatchNorm that
+        // follows it: the next index in the same parent (features.3.conv.0.0 -> features.3.conv.0.1, conv.2 -> conv.3).
+        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
         var targets = new List<(PaddedConv2d Conv, BatchNorm2d Norm)>();
-        PaddedConv2d? pending = null;
-        foreach (var module in model.modules())
+        foreach (var (name, module) in modules.OrderBy(m => m.Key, NumericPathComparer.Instance))
         {
-            if (module is PaddedConv2d conv) pending = conv;
-            else if (module is BatchNorm2d norm && pending is not null) { targets.Add((pending, norm)); pending = null; }
+            if (module is not PaddedConv2d conv) continue;
+            var dot = name.LastIndexOf('.');
+            var normName = $"{name[..dot]}.{int.Parse(name[(dot + 1)..], System.Globalization.CultureInfo.InvariantCulture) + 1}";
+            if (!modules.TryGetValue(normName, out var norm) || norm is not BatchNorm2d batchNorm)
+                throw new InvalidOperationException($"MobileNetV2 layout: no BatchNorm2d '{normName}' after '{name}'.");
+            targets.Add((conv, batchNorm));
         }
 
         var convNodes = proto.Graph.Node.Where(n => n.OpType == "Conv").Take(targets.Count).ToList();
@@ -69,5 +74,23 @@ internal static class MobileNetV2OnnxImporter
         long[] expectedPads = conv.Stride == 2 ? [0, 0, 1, 1] : [kernel / 2, kernel / 2, kernel / 2, kernel / 2];
         if (!pads.SequenceEqual(expectedPads))
             throw new InvalidDataException($"{where}: pads [{string.Join(",", pads)}], expected [{string.Join(",", expectedPads)}].");
+    }
+
+    /// <summary>Orders dotted module paths with numeric parts compared as numbers (features.10 after features.9).</summary>
+    private sealed class NumericPathComparer : IComparer<string>
+    {
+        public static readonly NumericPathComparer Instance = new();
+
+        public int Compare(string? x, string? y)
+        {
+            var a = (x ?? "").Split('.');
+            var b = (y ?? "").Split('.');
+            for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
+            {
+                var c = int.TryParse(a[i], out var na) && int.TryParse(b[i], out var nb) ? na.CompareTo(nb) : string.CompareOrdinal(a[i], b[i]);
+                if (c != 0) return c;
+            }
+            return a.Length.CompareTo(b.Length);
+        }
     }
 }

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using System.Security.Cryptography;
-using System.Text;
 using Malaria.Inference.IO;
 
 namespace Malaria.Training.Torch;
@@ -118,19 +117,9 @@ internal static class TorchNativeRuntime
         var original = FindOriginal();
         if (original is null) { status = $"{LibraryFile} not found beside the application"; return IntPtr.Zero; }
         var bytes = File.ReadAllBytes(original);
-        var missing = new List<string>();
-        var weakened = ElfVersionNeedPatcher.MarkWeak(bytes, StdCxx, version =>
-        {
-            if (ElfVersionNeedPatcher.ContainsVersionName(stdCxxBytes, version)) return false;
-            missing.Add(version);
-            return version == MarkerVersion;
-        });
-        if (missing.Any(v => v != MarkerVersion))
-        {
-            status = $"{systemStdCxx} lacks {string.Join(", ", missing)}; only {MarkerVersion} is known to be a harmless marker, so nothing was patched. Install a newer libstdc++ (GCC 13 or later)";
-            return IntPtr.Zero;
-        }
-        if (weakened.Count == 0) { status = $"{original} does not require {MarkerVersion}"; return IntPtr.Zero; }
+        var (patched, reason) = PatchFor(bytes, stdCxxBytes);
+        if (patched is null) { status = $"{reason} ({original}, {systemStdCxx})"; return IntPtr.Zero; }
+        bytes = patched;
 
         var copy = Path.Combine(CacheFolder(original, bytes), LibraryFile);
         if (!File.Exists(copy) || new FileInfo(copy).Length != bytes.Length) AtomicFile.WriteAllBytes(copy, bytes);
@@ -147,6 +136,27 @@ internal static class TorchNativeRuntime
         PatchedLibraryPath = copy;
         status = $"using {copy} ({MarkerVersion} marked weak; {systemStdCxx} lacks it)";
         return handle;
+    }
+
+    /// <summary>
+    /// The patched library for a system libstdc++ (both as file bytes), or null and why not: null when libstdc++ already
+    /// has <c>GLIBCXX_3.4.32</c>, or lacks other versions too (those could be real symbols, so nothing is weakened).
+    /// </summary>
+    internal static (byte[]? Patched, string Reason) PatchFor(byte[] torchSharpNative, byte[] stdCxx)
+    {
+        if (ElfVersionNeedPatcher.ContainsVersionName(stdCxx, MarkerVersion)) return (null, "not needed");
+        var copy = (byte[])torchSharpNative.Clone();
+        var missing = new List<string>();
+        var weakened = ElfVersionNeedPatcher.MarkWeak(copy, StdCxx, version =>
+        {
+            if (ElfVersionNeedPatcher.ContainsVersionName(stdCxx, version)) return false;
+            missing.Add(version);
+            return version == MarkerVersion;
+        });
+        if (missing.Any(v => v != MarkerVersion))
+            return (null, $"libstdc++ lacks {string.Join(", ", missing)}; only {MarkerVersion} is known to be a harmless marker, so nothing was patched. Install a newer libstdc++ (GCC 13 or later)");
+        if (weakened.Count == 0) return (null, $"{LibraryFile} does not require {MarkerVersion}");
+        return (copy, $"{MarkerVersion} marked weak");
     }
 
     /// <summary>Where the process's own libstdc++ lives: load it by soname and read the mapping from /proc/self/maps.</summary>

@@ -8,10 +8,6 @@ using static TorchSharp.torch;
 
 namespace Malaria.Training.Torch;
 
-/// <summary>The decoded parts of a split, with the label order every index refers to.</summary>
-internal sealed record TorchTrainingData(IReadOnlyList<string> Labels, int PositiveIndex, DecodedImageSet Train,
-    DecodedImageSet Validation, DecodedImageSet? Test);
-
 /// <summary>What a finished run produced.</summary>
 internal sealed record TorchTrainingResult(TrainingState State, BinaryClassificationMetrics Validation,
     BinaryClassificationMetrics? Test, string ModelPath);
