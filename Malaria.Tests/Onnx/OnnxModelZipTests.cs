@@ -2,6 +2,7 @@ using Malaria.Inference;
 using Malaria.Inference.Models;
 using Malaria.Training.Onnx;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using SkiaSharp;
 
 namespace Malaria.Tests.Onnx;
@@ -27,7 +28,9 @@ public class OnnxModelZipTests
         // Images already at the input size, so the resize step is the identity and ORT can be fed the same pixels.
         var paths = Enumerable.Range(0, 4).Select(i => folder.Write($"cell{i}.png", EncodePng(pixels, i))).ToList();
         using var session = OnnxExportFixture.Session(model, Size);
-        var expected = OnnxExportFixture.Run(session, pixels, 4, Size, TorchOnnxExporter.ProbabilitiesName)[TorchOnnxExporter.ProbabilitiesName];
+        var ort = OnnxExportFixture.Run(session, pixels, 4, Size, TorchOnnxExporter.ProbabilitiesName, TorchOnnxExporter.CamName);
+        var expected = ort[TorchOnnxExporter.ProbabilitiesName];
+        var camLength = ort[TorchOnnxExporter.CamName].Length / 4;
 
         // A fresh context that knows nothing of the export code: stock LoadImages feeds the "Image" column.
         var mlContext = new MLContext();
@@ -35,7 +38,11 @@ public class OnnxModelZipTests
         var loaded = mlContext.Model.Load(zipPath, out _);
         var files = mlContext.Data.LoadFromEnumerable(paths.Select(p => new ImageFile { Path = p }));
         var images = mlContext.Transforms.LoadImages(ModelColumns.Image, null, nameof(ImageFile.Path)).Fit(files).Transform(files);
-        var predictions = mlContext.Data.CreateEnumerable<Prediction>(loaded.Transform(images), reuseRowObject: false).ToList();
+        var scored = loaded.Transform(images);
+        var predictions = mlContext.Data.CreateEnumerable<Prediction>(scored, reuseRowObject: false).ToList();
+        var camType = (VectorDataViewType)scored.Schema[OnnxModelZip.CamColumn].Type;
+        Assert.That(camType.Dimensions.ToArray(), Is.EqualTo(new[] { 1, 2, Size / 8, Size / 8 }), "cam keeps its [1,labels,h,w] shape");
+        var cams = scored.GetColumn<float[]>(OnnxModelZip.CamColumn).ToList();
 
         Assert.That(predictions, Has.Count.EqualTo(4));
         var labels = OnnxExportFixture.Labels;
@@ -46,6 +53,7 @@ public class OnnxModelZipTests
             maxDiff = Math.Max(maxDiff, row.Zip(predictions[i].Score, (a, b) => Math.Abs(a - b)).Max());
             Assert.That(predictions[i].Score, Is.EqualTo(row).Within(1e-5f), $"image {i}");
             Assert.That(predictions[i].PredictedLabel, Is.EqualTo(labels[Array.IndexOf(row, row.Max())]), $"image {i}");
+            Assert.That(cams[i], Is.EqualTo(ort[TorchOnnxExporter.CamName].AsSpan(i * camLength, camLength).ToArray()).Within(1e-6f), $"cam of image {i}");
         }
         TestContext.Out.WriteLine($"zip vs ORT: max |dp| {maxDiff:E2}; predicted {string.Join(", ", predictions.Select(p => p.PredictedLabel))}");
         Assert.That(predictions.Select(p => p.PredictedLabel).Distinct().Count(), Is.EqualTo(2), "both labels occur, so the mapping is really exercised");

@@ -14,13 +14,19 @@ namespace Malaria.Training.Onnx;
 /// <c>Image</c> -> ResizeImages (stretched to the model's square input, as the trainer resized) -> ExtractPixels (planar
 /// RGB, raw 0..255; the graph normalises) -> ApplyOnnxModel -> <c>Score</c> (the graph's <c>probabilities</c>, in
 /// <see cref="ModelCard.Labels"/> order) and <c>PredictedLabel</c> (<see cref="ScoreArgMaxMapping"/>, then a value
-/// mapping from index to label text). The ONNX bytes are stored inside the zip, so the zip is self-contained; loading
+/// mapping from index to label text), plus <see cref="CamColumn"/>. The ONNX bytes are stored inside the zip, so the zip is self-contained; loading
 /// it needs <see cref="ScoreArgMaxMapping.Register"/> on the context (the inference library's loader does that).
 /// </summary>
 internal static class OnnxModelZip
 {
     /// <summary>Intermediate columns, prefixed so they cannot collide with a caller's columns.</summary>
     public const string ResizedImageColumn = "Onnx.ResizedImage";
+
+    /// <summary>
+    /// Output column with the graph's <c>cam</c> for the row: a float vector whose type carries the dimensions
+    /// [1, labels, h, w] (ML.NET scores one row at a time), so Grad-CAM is available through the zip too.
+    /// </summary>
+    public const string CamColumn = "Cam";
 
     /// <summary>Builds the fitted pipeline for <paramref name="onnxPath"/>, whose labels and input size the card gives.</summary>
     public static ITransformer Build(MLContext mlContext, string onnxPath, ModelCard card)
@@ -40,13 +46,14 @@ internal static class OnnxModelZip
             {
                 ModelFile = onnxPath,
                 InputColumns = [TorchOnnxExporter.InputName],
-                OutputColumns = [TorchOnnxExporter.ProbabilitiesName],
+                OutputColumns = [TorchOnnxExporter.ProbabilitiesName, TorchOnnxExporter.CamName],
             }))
             .Append(mlContext.Transforms.CopyColumns(ModelColumns.Score, TorchOnnxExporter.ProbabilitiesName))
+            .Append(mlContext.Transforms.CopyColumns(CamColumn, TorchOnnxExporter.CamName))
             .Append(mlContext.Transforms.CustomMapping(new ScoreArgMaxMapping().GetMapping(), ScoreArgMaxMapping.ContractName))
             .Append(mlContext.Transforms.Conversion.MapValue(ModelColumns.PredictedLabel, indexToLabel, ScoreArgMaxMapping.IndexColumn))
             .Append(mlContext.Transforms.DropColumns(ResizedImageColumn, TorchOnnxExporter.InputName, TorchOnnxExporter.ProbabilitiesName,
-                ScoreArgMaxMapping.IndexColumn));
+                TorchOnnxExporter.CamName, ScoreArgMaxMapping.IndexColumn));
         return pipeline.Fit(EmptyImageView(mlContext));
     }
 
