@@ -22,6 +22,9 @@ public static class CommandLineApp
             InspectCommand.Create(),
             SplitCommand.Create(),
             DownloadCommand.Create(),
+            Torch.TorchTrainCommand.Create(),
+            ExportCommand.Create(),
+            FaithfulnessCommand.Create(),
         };
         return root;
     }

@@ -24,6 +24,8 @@ internal sealed class MlNetModel : LoadedModel
     public static MlNetModel Load(ModelInfo info, byte[] bytes)
     {
         var context = new MLContext(seed: 0);
+        // Zips wrapping an exported ONNX classifier derive PredictedLabel with this custom mapping.
+        ScoreArgMaxMapping.Register(context);
         ITransformer transformer;
         DataViewSchema savedSchema;
         try
