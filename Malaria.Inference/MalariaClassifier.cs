@@ -1,3 +1,4 @@
+using Malaria.Inference.Explainability;
 using Malaria.Inference.Imaging;
 using Malaria.Inference.Models;
 using Malaria.Inference.Pooling;
@@ -134,6 +135,90 @@ public sealed class MalariaClassifier : IDisposable
     {
         using var image = ImageDecoder.Decode(encodedImage.Span, sourceName, _options.ImageLimits);
         return Classify(image);
+    }
+
+    /// <summary>Whether the serving model can explain its predictions (it has a class activation output).</summary>
+    public bool CanExplain
+    {
+        get
+        {
+            var generation = Acquire();
+            try
+            {
+                var engine = generation.Rent();
+                var can = engine.Engine.CanExplain;
+                generation.Return(engine);
+                return can;
+            }
+            finally { generation.Release(); }
+        }
+    }
+
+    /// <summary>
+    /// Classifies a decoded image and computes the Grad-CAM heatmap of <paramref name="targetLabel"/> (default: the
+    /// predicted label) at the image's size. The image is not disposed.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model has no class activation output (see <see cref="CanExplain"/>).</exception>
+    /// <exception cref="ArgumentException">The model has no label <paramref name="targetLabel"/>.</exception>
+    public CellExplanation Explain(MLImage image, string? targetLabel = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var generation = Acquire();
+        try
+        {
+            var labels = generation.Info.Labels;
+            var target = targetLabel is null ? -1 : IndexOfLabel(labels, targetLabel);
+            var engine = generation.Rent();
+            ClassActivation activation;
+            try { activation = engine.Engine.Explain(image); }
+            catch (NotSupportedException) { generation.Return(engine); throw; }
+            catch { engine.Dispose(); throw; }
+            generation.Return(engine);
+            var prediction = ToPrediction(generation.Info, activation.Scores);
+            if (target < 0) target = IndexOfLabel(labels, prediction.Label);
+            var heatmap = Heatmap.FromActivationMap(activation.MapOf(target), activation.MapWidth, activation.MapHeight, image.Width, image.Height);
+            return new CellExplanation(prediction, labels[target], heatmap, image);
+        }
+        finally { generation.Release(); }
+    }
+
+    /// <summary>Explains an image file (PNG, JPEG or BMP); see <see cref="Explain(MLImage, string?)"/>.</summary>
+    /// <exception cref="InvalidImageException">The file is not a usable image; the message names it.</exception>
+    public CellExplanation Explain(string imagePath, string? targetLabel = null)
+    {
+        using var image = ImageDecoder.DecodeFile(imagePath, _options.ImageLimits);
+        return Explain(image, targetLabel);
+    }
+
+    /// <summary>Explains an encoded image read from a stream; see <see cref="Explain(MLImage, string?)"/>.</summary>
+    /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
+    public CellExplanation Explain(Stream imageStream, string? sourceName = null, string? targetLabel = null)
+    {
+        using var image = ImageDecoder.Decode(imageStream, sourceName, _options.ImageLimits);
+        return Explain(image, targetLabel);
+    }
+
+    /// <summary>Explains an encoded image held in memory; see <see cref="Explain(MLImage, string?)"/>.</summary>
+    /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
+    public CellExplanation Explain(ReadOnlyMemory<byte> encodedImage, string? sourceName = null, string? targetLabel = null)
+    {
+        using var image = ImageDecoder.Decode(encodedImage.Span, sourceName, _options.ImageLimits);
+        return Explain(image, targetLabel);
+    }
+
+    /// <summary>Explains image files in order, each against its predicted label.</summary>
+    public IReadOnlyList<CellExplanation> ExplainBatch(IEnumerable<string> imagePaths)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        // Explanations run one image at a time: the maps are small, and each needs its own image kept for the overlay.
+        return imagePaths.Select(path => Explain(path)).ToList();
+    }
+
+    private static int IndexOfLabel(IReadOnlyList<string> labels, string label)
+    {
+        for (var i = 0; i < labels.Count; i++)
+            if (string.Equals(labels[i], label, StringComparison.Ordinal)) return i;
+        throw new ArgumentException($"The model has no label '{label}'; its labels are {string.Join(", ", labels)}.", nameof(label));
     }
 
     /// <summary>

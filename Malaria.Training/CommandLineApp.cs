@@ -24,6 +24,7 @@ public static class CommandLineApp
             DownloadCommand.Create(),
             Torch.TorchTrainCommand.Create(),
             ExportCommand.Create(),
+            ExplainCommand.Create(),
             FaithfulnessCommand.Create(),
         };
         return root;
@@ -43,6 +44,7 @@ public static class CommandLineApp
         {
             var root = Unwrap(ex);
             var message = root is CommandLineException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+                    or Malaria.Inference.Imaging.InvalidImageException or Malaria.Inference.Models.ModelLoadException
                 ? root.Message
                 : $"{root.GetType().Name}: {root.Message}";
             Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")} (run with --verbose for details)");

@@ -104,6 +104,14 @@ public sealed class MalariaPredictionEnginePool : IDisposable
     public IReadOnlyList<CellPrediction> PredictBatch(string modelName, IReadOnlyList<MLImage> images) =>
         GetClassifier(modelName).ClassifyBatch(images);
 
+    /// <summary>Classifies with the named model and returns the Grad-CAM heatmap of <paramref name="targetLabel"/> (default: the predicted one).</summary>
+    public Explainability.CellExplanation Explain(string modelName, MLImage image, string? targetLabel = null) =>
+        GetClassifier(modelName).Explain(image, targetLabel);
+
+    /// <summary>Explains an image file with the named model.</summary>
+    public Explainability.CellExplanation Explain(string modelName, string imagePath, string? targetLabel = null) =>
+        GetClassifier(modelName).Explain(imagePath, targetLabel);
+
     /// <summary>The version (SHA-256) of the file a named model serves.</summary>
     public string GetVersion(string modelName) => GetClassifier(modelName).Version;
 

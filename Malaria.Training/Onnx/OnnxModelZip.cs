@@ -26,7 +26,7 @@ internal static class OnnxModelZip
     /// Output column with the graph's <c>cam</c> for the row: a float vector whose type carries the dimensions
     /// [1, labels, h, w] (ML.NET scores one row at a time), so Grad-CAM is available through the zip too.
     /// </summary>
-    public const string CamColumn = "Cam";
+    public const string CamColumn = ModelColumns.Cam;
 
     /// <summary>Builds the fitted pipeline for <paramref name="onnxPath"/>, whose labels and input size the card gives.</summary>
     public static ITransformer Build(MLContext mlContext, string onnxPath, ModelCard card)
