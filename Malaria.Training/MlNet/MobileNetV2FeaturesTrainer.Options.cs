@@ -1,0 +1,77 @@
+using Malaria.Inference;
+using Microsoft.ML;
+using Microsoft.ML.Transforms.Image;
+
+namespace Malaria.Training.MlNet;
+
+public sealed partial class MobileNetV2FeaturesTrainer
+{
+    /// <summary>
+    /// Options for <see cref="MobileNetV2FeaturesTrainer"/>, in the spirit of ML.NET's
+    /// <c>ImageClassificationTrainer.Options</c>: columns, backbone, classifier and its hyper-parameters, validation set,
+    /// metrics callback and the workspace holding the bottleneck cache.
+    /// </summary>
+    public sealed class Options
+    {
+        /// <summary>Column with the decoded image (<c>MLImage</c>). Default: <c>Image</c>.</summary>
+        public string ImageColumnName { get; set; } = ModelColumns.Image;
+
+        /// <summary>Key-typed label column with key values (from <c>MapValueToKey</c>). Default: <c>Label</c>.</summary>
+        public string LabelColumnName { get; set; } = ModelColumns.Label;
+
+        /// <summary>
+        /// Optional text column with each image's file path (absolute, or relative to the current folder). When set, the
+        /// bottleneck cache is keyed by the file's SHA-256 and images are decoded only when their features are missing;
+        /// when null, every image is decoded and keyed by the SHA-256 of its pixels. Default: null.
+        /// </summary>
+        public string? ImagePathColumnName { get; set; }
+
+        /// <summary>The MobileNetV2 1.0/224 ONNX file (input <c>input</c>, output <c>features</c>). Required.</summary>
+        public string BackbonePath { get; set; } = "";
+
+        /// <summary>How images are brought to 224x224. Default: <see cref="ImageResizingEstimator.ResizingKind.IsoPad"/>
+        /// (keeps the whole cell; the NIH crops already sit on black).</summary>
+        public ImageResizingEstimator.ResizingKind Resizing { get; set; } = ImageResizingEstimator.ResizingKind.IsoPad;
+
+        /// <summary>The classifier trained on the features. Default: <see cref="FeatureClassifier.LbfgsMaximumEntropy"/>.</summary>
+        public FeatureClassifier Classifier { get; set; } = FeatureClassifier.LbfgsMaximumEntropy;
+
+        /// <summary>Feature rescaling before the classifier. Default: <see cref="FeatureNormalization.MeanVariance"/>.</summary>
+        public FeatureNormalization Normalization { get; set; } = FeatureNormalization.MeanVariance;
+
+        /// <summary>L1 regularisation weight. Default: 0 (chosen on the validation part of the NIH data).</summary>
+        public float L1Regularization { get; set; }
+
+        /// <summary>L2 regularisation weight. Default: 1.</summary>
+        public float L2Regularization { get; set; } = 1f;
+
+        /// <summary>L-BFGS convergence tolerance (SDCA: its convergence tolerance). Default: 1e-7.</summary>
+        public float OptimizationTolerance { get; set; } = 1e-7f;
+
+        /// <summary>Iteration cap (L-BFGS iterations or SDCA passes); null keeps the trainer's own default. Default: null.</summary>
+        public int? MaximumNumberOfIterations { get; set; }
+
+        /// <summary>L-BFGS memory (number of past gradients kept). Default: 20.</summary>
+        public int HistorySize { get; set; } = 20;
+
+        /// <summary>Optional validation data with the same columns as the training data; its metrics are reported through
+        /// <see cref="MetricsCallback"/>. Never the test part. Default: null.</summary>
+        public IDataView? ValidationSet { get; set; }
+
+        /// <summary>Receives train and validation metrics after the classifier is fitted. Default: null.</summary>
+        public Action<FeatureTrainingMetrics>? MetricsCallback { get; set; }
+
+        /// <summary>Receives bottleneck extraction progress (called from worker threads). Default: null.</summary>
+        public IProgress<BottleneckProgress>? ProgressCallback { get; set; }
+
+        /// <summary>Folder holding the bottleneck cache; reused across runs. Default: <c>malaria-bottleneck</c> in the
+        /// temporary folder.</summary>
+        public string WorkspacePath { get; set; } = Path.Combine(Path.GetTempPath(), "malaria-bottleneck");
+
+        /// <summary>Seed of the ML.NET context the catalog entry point creates (SDCA shuffling). Default: 1.</summary>
+        public int Seed { get; set; } = 1;
+
+        /// <summary>Parallel backbone sessions used for extraction. Default: the processor count.</summary>
+        public int ExtractionWorkers { get; set; } = Environment.ProcessorCount;
+    }
+}
