@@ -1,13 +1,47 @@
 using System.CommandLine;
+using Malaria.Training.Data;
+using Spectre.Console;
 
 namespace Malaria.Training.Commands;
 
-/// <summary><c>inspect --data DIR</c>: counts, groups, sizes and every problem found in a labeled image folder.</summary>
+/// <summary><c>download [--url URL] [--out DIR] [--sha256 HEX]</c>: fetch and extract the NIH cell images.</summary>
 public static class DownloadCommand
 {
     public static Command Create()
     {
-        var command = new Command("download", "Report label counts, patient groups, image sizes and problems of a labeled image folder.");
+        var url = new Option<Uri>("--url") { Description = "Zip archive to fetch.", DefaultValueFactory = _ => new Uri(DatasetDownloader.NihUrl) };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to extract into.", DefaultValueFactory = _ => new DirectoryInfo("datasets") };
+        var sha256 = new Option<string?>("--sha256") { Description = "Expected SHA-256 of the archive; the download is rejected when it differs." };
+        var command = new Command("download", "Download the NIH malaria cell images zip, verify it and extract it (nothing is left half-written on failure).")
+        {
+            url, output, sha256,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var source = parse.GetRequiredValue(url);
+            var folder = parse.GetRequiredValue(output).FullName;
+            AnsiConsole.MarkupLine($"Downloading [bold]{Markup.Escape(source.ToString())}[/] into [bold]{Markup.Escape(folder)}[/]");
+            IReadOnlyList<string> added = [];
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask("download", maxValue: 1);
+                    using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+                    var downloader = new DatasetDownloader(http)
+                    {
+                        Progress = new Progress<(long Received, long? Total)>(p =>
+                        {
+                            task.MaxValue = p.Total ?? Math.Max(task.MaxValue, p.Received);
+                            task.Value = p.Received;
+                        }),
+                    };
+                    added = await downloader.DownloadAndExtractAsync(source, folder, parse.GetValue(sha256), cancellationToken);
+                    task.Value = task.MaxValue;
+                });
+            foreach (var path in added) AnsiConsole.MarkupLine($"Extracted [bold]{Markup.Escape(path)}[/]");
+            return 0;
+        });
         return command;
     }
 }

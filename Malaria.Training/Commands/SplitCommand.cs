@@ -1,13 +1,55 @@
 using System.CommandLine;
+using Malaria.Training.Data;
+using Spectre.Console;
 
 namespace Malaria.Training.Commands;
 
-/// <summary><c>inspect --data DIR</c>: counts, groups, sizes and every problem found in a labeled image folder.</summary>
+/// <summary><c>split --data DIR --out FILE</c>: a patient-level, label-stratified train/validation/test split as CSV.</summary>
 public static class SplitCommand
 {
     public static Command Create()
     {
-        var command = new Command("split", "Report label counts, patient groups, image sizes and problems of a labeled image folder.");
+        var data = CommonOptions.Data();
+        var groupPattern = CommonOptions.GroupPattern();
+        var seed = CommonOptions.Seed();
+        var output = new Option<FileInfo>("--out", "-o") { Description = "Split CSV to write (path,label,group,part).", Required = true };
+        var validation = new Option<double>("--val") { Description = "Share of images for validation.", DefaultValueFactory = _ => 0.1 };
+        var test = new Option<double>("--test") { Description = "Share of images for test.", DefaultValueFactory = _ => 0.2 };
+        var command = new Command("split", "Split a labeled image folder into train/validation/test by patient group, stratified by label, and write it as CSV.")
+        {
+            data, groupPattern, output, seed, validation, test,
+        };
+        command.SetAction(parse =>
+        {
+            var dataset = CommonOptions.LoadDataset(parse.GetRequiredValue(data).FullName, parse.GetValue(groupPattern));
+            if (dataset.Problems.Count > 0)
+                AnsiConsole.MarkupLine($"[yellow]{dataset.Problems.Count} file(s) left out; run 'inspect' for the list.[/]");
+            var split = PatientSplitter.Split(dataset.Images, parse.GetValue(seed), parse.GetValue(validation), parse.GetValue(test));
+            var path = parse.GetRequiredValue(output).FullName;
+            SplitFile.Write(path, split);
+            AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]");
+            Print(split, dataset.Labels);
+            return 0;
+        });
         return command;
+    }
+
+    /// <summary>Prints images, groups and label shares per part.</summary>
+    public static void Print(IReadOnlyList<SplitEntry> split, IReadOnlyList<string> labels)
+    {
+        var table = new Table().AddColumn("Part").AddColumn(new TableColumn("Images").RightAligned()).AddColumn(new TableColumn("Groups").RightAligned());
+        foreach (var label in labels) table.AddColumn(new TableColumn(Markup.Escape(label)).RightAligned());
+        foreach (var part in Enum.GetValues<SplitPart>())
+        {
+            var rows = split.Where(e => e.Part == part).ToList();
+            var cells = new List<string> { part.ToString().ToLowerInvariant(), rows.Count.ToString("N0"), rows.Select(r => r.Image.Group).Distinct().Count().ToString("N0") };
+            foreach (var label in labels)
+            {
+                var n = rows.Count(r => r.Image.Label == label);
+                cells.Add(rows.Count == 0 ? "0" : $"{n:N0} ({100.0 * n / rows.Count:F1}%)");
+            }
+            table.AddRow(cells.ToArray());
+        }
+        AnsiConsole.Write(table);
     }
 }

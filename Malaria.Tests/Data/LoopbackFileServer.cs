@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Malaria.Tests.Data;
+
+/// <summary>
+/// A tiny HTTP server on 127.0.0.1 that serves fixed byte arrays, for testing the downloader without the internet.
+/// A route can declare a Content-Length larger than what it sends and then drop the connection, like a broken download.
+/// </summary>
+internal sealed class LoopbackFileServer : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Dictionary<string, (byte[] Body, long? DeclaredLength)> _routes = new(StringComparer.Ordinal);
+    private readonly Task _loop;
+
+    public LoopbackFileServer()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        BaseUri = new Uri($"http://127.0.0.1:{port}/");
+        _listener.Prefixes.Add(BaseUri.ToString());
+        _listener.Start();
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public Uri BaseUri { get; }
+
+    public Uri Serve(string name, byte[] body, long? declaredLength = null)
+    {
+        lock (_routes) _routes["/" + name] = (body, declaredLength);
+        return new Uri(BaseUri, name);
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try { context = await _listener.GetContextAsync(); }
+            catch (Exception) { return; }
+            (byte[] Body, long? DeclaredLength) route;
+            bool found;
+            lock (_routes) found = _routes.TryGetValue(context.Request.Url!.AbsolutePath, out route);
+            try
+            {
+                if (!found)
+                {
+                    context.Response.StatusCode = 404;
+                    context.Response.Close();
+                    continue;
+                }
+                context.Response.ContentType = "application/zip";
+                context.Response.ContentLength64 = route.DeclaredLength ?? route.Body.Length;
+                await context.Response.OutputStream.WriteAsync(route.Body);
+                if (route.DeclaredLength is { } declared && declared > route.Body.Length)
+                    context.Response.Abort(); // the connection drops mid-body
+                else
+                    context.Response.Close();
+            }
+            catch (Exception) when (!_listener.IsListening) { return; }
+            catch (HttpListenerException) { }
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+    }
+}

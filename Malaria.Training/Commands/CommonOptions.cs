@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Malaria.Training.Data;
+using Spectre.Console;
+
+namespace Malaria.Training.Commands;
+
+/// <summary>Options several commands share, created fresh per command (System.CommandLine symbols have one parent).</summary>
+public static class CommonOptions
+{
+    /// <summary><c>--data DIR</c>: a labeled image-folder tree.</summary>
+    public static Option<DirectoryInfo> Data(bool required = true) => new("--data", "-d")
+    {
+        Description = "Labeled image folder: one subfolder per label (e.g. cell_images with Parasitized/ and Uninfected/).",
+        Required = required,
+    };
+
+    /// <summary><c>--group-pattern REGEX</c>: how patient groups are read from file names.</summary>
+    public static Option<string?> GroupPattern() => new("--group-pattern")
+    {
+        Description = $"Regex over file names giving the patient group (first capture group, else the whole match). Default: NIH case number {PatientGroups.NihPattern}.",
+    };
+
+    /// <summary><c>--seed N</c>.</summary>
+    public static Option<int> Seed() => new("--seed")
+    {
+        Description = "Random seed; the same seed and data give the same result.",
+        DefaultValueFactory = _ => 42,
+    };
+
+    /// <summary>Loads a dataset with a progress bar on the console.</summary>
+    public static ImageFolderDataset LoadDataset(string root, string? groupPattern)
+    {
+        ImageFolderDataset? dataset = null;
+        AnsiConsole.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("Checking images");
+                dataset = ImageFolderDataset.Load(root, new ImageFolderOptions
+                {
+                    GroupPattern = groupPattern,
+                    Progress = new Progress<(int Done, int Total)>(p => { task.MaxValue = p.Total; task.Value = p.Done; }),
+                });
+                task.Value = task.MaxValue;
+            });
+        return dataset!;
+    }
+}
