@@ -22,6 +22,7 @@ public static class CommandLineApp
             InspectCommand.Create(),
             SplitCommand.Create(),
             DownloadCommand.Create(),
+            TrainCommand.Create(),
         };
         return root;
     }

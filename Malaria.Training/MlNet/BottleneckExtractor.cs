@@ -78,6 +78,7 @@ internal sealed class BottleneckExtractor
 
     private PredictionEngine<ImageRow, FeatureRow> CreateEngine()
     {
+        MLImageColumnType.EnsureRegistered();
         var empty = _mlContext.Data.LoadFromEnumerable(Array.Empty<ImageRow>());
         var featurizer = MobileNetV2Backbone.Featurizer(_mlContext, _backbonePath, nameof(ImageRow.Image), _resizing,
             intraOpThreads: 1).Fit(empty);

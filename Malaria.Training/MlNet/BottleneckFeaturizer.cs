@@ -66,11 +66,8 @@ public sealed class BottleneckFeaturizer
                 {
                     MLImage? decoded = null;
                     imageGetter!(ref decoded);
-                    using (decoded)
-                    {
-                        if (decoded is null) throw new InvalidDataException($"{stage} row {labels.Count + 1}: column '{image.Name}' has no image.");
-                        keys.Add(BottleneckCache.KeyOfPixels(decoded.Width, decoded.Height, decoded.Pixels));
-                    }
+                    if (decoded is null) throw new InvalidDataException($"{stage} row {labels.Count + 1}: column '{image.Name}' has no image.");
+                    keys.Add(BottleneckCache.KeyOfPixels(decoded.Width, decoded.Height, decoded.Pixels));
                 }
                 labels.Add(key);
             }
@@ -113,7 +110,8 @@ public sealed class BottleneckFeaturizer
             MLImage? decoded = null;
             getter(ref decoded);
             if (decoded is null) throw new InvalidDataException($"{stage} row {row}: column '{image.Name}' has no image.");
-            yield return (key, decoded);
+            // The cursor owns (and disposes) the images it hands out; the workers get a copy of their own.
+            yield return (key, MLImage.CreateFromPixels(decoded.Width, decoded.Height, decoded.PixelFormat, decoded.Pixels));
         }
     }
 }
