@@ -23,6 +23,7 @@ public static class CommandLineApp
             SplitCommand.Create(),
             DownloadCommand.Create(),
             TrainCommand.Create(),
+            EvaluateCommand.Create(),
         };
         return root;
     }

@@ -37,6 +37,9 @@ public static class MobileNetV2FeaturesTraining
         /// <summary>Seed of the split and of the ML.NET context.</summary>
         public int Seed { get; init; } = 42;
 
+        /// <summary>The part evaluated at the end: <see cref="SplitPart.Test"/> normally, validation while tuning.</summary>
+        public SplitPart EvaluationPart { get; init; } = SplitPart.Test;
+
         /// <summary>The trainer options (backbone, classifier, workspace...).</summary>
         public required MobileNetV2FeaturesTrainer.Options Options { get; init; }
     }
@@ -81,12 +84,15 @@ public static class MobileNetV2FeaturesTraining
 
         // Test evaluation from cached features: the same featurizer the saved model contains, without a second pass
         // through the backbone (MobileNetV2FeaturesModelTests checks that both give the same scores).
-        var testView = LabeledImageData.Load(mlContext, test, labels);
-        var testFeatures = ExtractionProgress.Run(progress => { options.ProgressCallback = progress; return trainer.Featurizer.Featurize(testView, "test"); });
+        var partName = settings.EvaluationPart.ToString().ToLowerInvariant();
+        var evaluated = settings.EvaluationPart switch { SplitPart.Test => test, SplitPart.Validation => validation, _ => train };
+        if (evaluated.Count == 0) throw new CommandLineException($"The split has no {partName} images to evaluate.");
+        var testView = LabeledImageData.Load(mlContext, evaluated, labels);
+        var testFeatures = ExtractionProgress.Run(progress => { options.ProgressCallback = progress; return trainer.Featurizer.Featurize(testView, partName); });
         var featureType = MobileNetV2FeaturesTrainer.FeatureTypeOf(chain, trainView.Schema);
         var scored = MobileNetV2FeaturesTrainer.ClassifierHead(chain)
             .Transform(MobileNetV2FeaturesTrainer.ToDataView(mlContext, testFeatures, featureType, ModelColumns.Label));
-        var result = ModelEvaluator.Evaluate(mlContext, ScoredSet.FromDataView(scored, labels, ModelColumns.Label, ModelColumns.Score), "Parasitized" is var p && labels.Contains(p) ? p : labels[0], "test");
+        var result = ModelEvaluator.Evaluate(mlContext, ScoredSet.FromDataView(scored, labels, ModelColumns.Label, ModelColumns.Score), "Parasitized" is var p && labels.Contains(p) ? p : labels[0], partName);
 
         var card = new ModelCard
         {
@@ -101,7 +107,7 @@ public static class MobileNetV2FeaturesTraining
             TrainingSeconds = Math.Round(trainingSeconds, 1),
             CreatedUtc = DateTimeOffset.UtcNow,
             Metrics = result.Headline(),
-            MetricsPart = "test",
+            MetricsPart = partName,
             Properties = new Dictionary<string, string>
             {
                 ["classifier"] = options.Classifier.ToString(),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Malaria.Training.Data;
 using Malaria.Training.MlNet;
 using Microsoft.ML.Transforms.Image;
 
@@ -39,11 +40,16 @@ public static class TrainCommand
         var l1 = new Option<float>("--l1") { Description = "L1 regularisation.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().L1Regularization };
         var l2 = new Option<float>("--l2") { Description = "L2 regularisation.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().L2Regularization };
         var iterations = new Option<int?>("--max-iterations") { Description = "Iteration cap of the classifier (default: the trainer's own)." };
+        var evalPart = new Option<SplitPart>("--eval-part")
+        {
+            Description = "Part measured at the end (written to metrics.json): test for the final number, validation while choosing hyper-parameters.",
+            DefaultValueFactory = _ => SplitPart.Test,
+        };
         var workers = new Option<int>("--workers") { Description = "Parallel backbone sessions for feature extraction.", DefaultValueFactory = _ => Environment.ProcessorCount };
 
         var command = new Command("train", "Train a model (transfer learning on MobileNetV2), evaluate it on the test part and save model.zip with model.json, metrics and report.")
         {
-            trainer, data, groupPattern, split, output, seed, backbone, workspace, classifier, normalization, resizing, l1, l2, iterations, workers,
+            trainer, data, groupPattern, split, output, seed, backbone, workspace, classifier, normalization, resizing, l1, l2, iterations, workers, evalPart,
         };
         command.SetAction(parse =>
         {
@@ -54,6 +60,7 @@ public static class TrainCommand
                 SplitFile = parse.GetValue(split)?.FullName,
                 RunFolder = parse.GetRequiredValue(output).FullName,
                 Seed = parse.GetValue(seed),
+                EvaluationPart = parse.GetValue(evalPart),
                 Options = new MobileNetV2FeaturesTrainer.Options
                 {
                     BackbonePath = parse.GetValue(backbone)?.FullName ?? SharedPaths.MobileNetV2Onnx,

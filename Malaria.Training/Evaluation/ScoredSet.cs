@@ -23,7 +23,8 @@ public sealed record ScoredSet(IReadOnlyList<string> Labels, IReadOnlyList<int> 
     /// Reads a scored view: <paramref name="scoreColumnName"/> (float vector in <paramref name="labels"/> order) and the
     /// label column, either text (label names) or a key whose values are <paramref name="labels"/> in the same order.
     /// </summary>
-    public static ScoredSet FromDataView(IDataView scored, IReadOnlyList<string> labels, string labelColumnName, string scoreColumnName)
+    public static ScoredSet FromDataView(IDataView scored, IReadOnlyList<string> labels, string labelColumnName, string scoreColumnName,
+        Action<int>? rowsDone = null)
     {
         ArgumentNullException.ThrowIfNull(scored);
         var label = scored.Schema.GetColumnOrNull(labelColumnName)
@@ -72,6 +73,7 @@ public sealed record ScoredSet(IReadOnlyList<string> Labels, IReadOnlyList<int> 
             }
             scoreGetter(ref vector);
             scores.Add(vector.DenseValues().ToArray());
+            rowsDone?.Invoke(scores.Count);
         }
         return new ScoredSet(labels, truth, scores);
     }
