@@ -31,9 +31,13 @@ public sealed class BottleneckFeaturizer
     /// <summary>The cache in use (opened on first use).</summary>
     public BottleneckCache Cache => _cache.Value;
 
-    /// <summary>Features for every row of <paramref name="data"/>; <paramref name="stage"/> names it in progress reports.</summary>
-    public BottleneckFeatures Featurize(IDataView data, string stage)
+    /// <summary>
+    /// Features for every row of <paramref name="data"/>; <paramref name="stage"/> names it in progress reports. With an
+    /// <paramref name="augmentation"/>, each row gives one feature vector per view, row after row (identity first).
+    /// </summary>
+    public BottleneckFeatures Featurize(IDataView data, string stage, ImageAugmentation augmentation = ImageAugmentation.None)
     {
+        var variants = ImageVariants.Of(augmentation);
         ArgumentNullException.ThrowIfNull(data);
         var schema = data.Schema;
         var labelNames = MobileNetV2FeaturesTrainer.LabelNamesOf(schema, _options.LabelColumnName);
@@ -74,30 +78,36 @@ public sealed class BottleneckFeaturizer
         }
 
         // Pass 2: decode and extract only what the cache lacks (each distinct key once).
-        var missing = new HashSet<string>(keys.Where(k => !cache.TryGet(k, out _)), StringComparer.Ordinal);
+        var viewKeys = keys.SelectMany(k => variants.Select(v => VariantKey(k, v))).ToList();
+        var missing = new HashSet<string>(viewKeys.Where(k => !cache.TryGet(k, out _)), StringComparer.Ordinal);
         var toCompute = missing.Count;
-        var fromCache = keys.Count - keys.Count(missing.Contains);
+        var fromCache = viewKeys.Count - viewKeys.Count(missing.Contains);
         _options.ProgressCallback?.Report(new BottleneckProgress(stage, 0, toCompute, fromCache));
         if (toCompute > 0)
         {
             var extractor = new BottleneckExtractor(_mlContext, _options.BackbonePath, _options.Resizing, _options.ExtractionWorkers);
-            extractor.Extract(MissingImages(data, image, keys, missing, stage), cache,
+            extractor.Extract(MissingImages(data, image, keys, variants, missing, stage), cache,
                 done => _options.ProgressCallback?.Report(new BottleneckProgress(stage, done, toCompute, fromCache)));
             cache.Save();
         }
 
-        var features = new float[keys.Count][];
-        for (var i = 0; i < keys.Count; i++)
+        var features = new float[viewKeys.Count][];
+        for (var i = 0; i < viewKeys.Count; i++)
         {
-            if (!cache.TryGet(keys[i], out var stored))
-                throw new InvalidOperationException($"{stage} row {i + 1}: features were not computed.");
+            if (!cache.TryGet(viewKeys[i], out var stored))
+                throw new InvalidOperationException($"{stage} row {i / variants.Count + 1}: features were not computed.");
             features[i] = stored;
         }
-        return new BottleneckFeatures(features, labels, labelNames, fromCache, toCompute);
+        var viewLabels = labels.SelectMany(l => Enumerable.Repeat(l, variants.Count)).ToArray();
+        return new BottleneckFeatures(features, viewLabels, labelNames, fromCache, toCompute);
     }
 
+    /// <summary>The cache key of one view of an image; the identity view shares the image's own key.</summary>
+    public static string VariantKey(string imageKey, ImageVariant variant) =>
+        variant == ImageVariant.Identity ? imageKey : $"{imageKey}|{variant}";
+
     private static IEnumerable<(string Key, MLImage Image)> MissingImages(IDataView data, DataViewSchema.Column image,
-        List<string> keys, HashSet<string> missing, string stage)
+        List<string> keys, IReadOnlyList<ImageVariant> variants, HashSet<string> missing, string stage)
     {
         var pending = new HashSet<string>(missing, StringComparer.Ordinal);
         using var cursor = data.GetRowCursor([image]);
@@ -106,12 +116,14 @@ public sealed class BottleneckFeaturizer
         while (cursor.MoveNext() && pending.Count > 0)
         {
             var key = keys[row++];
-            if (!pending.Remove(key)) continue;
+            var wanted = variants.Where(v => pending.Remove(VariantKey(key, v))).ToList();
+            if (wanted.Count == 0) continue;
             MLImage? decoded = null;
             getter(ref decoded);
             if (decoded is null) throw new InvalidDataException($"{stage} row {row}: column '{image.Name}' has no image.");
-            // The cursor owns (and disposes) the images it hands out; the workers get a copy of their own.
-            yield return (key, MLImage.CreateFromPixels(decoded.Width, decoded.Height, decoded.PixelFormat, decoded.Pixels));
+            // The cursor owns (and disposes) the images it hands out; the workers get copies of their own.
+            foreach (var variant in wanted)
+                yield return (VariantKey(key, variant), ImageVariants.Apply(decoded, variant));
         }
     }
 }

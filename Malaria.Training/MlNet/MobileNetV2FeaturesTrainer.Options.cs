@@ -33,6 +33,10 @@ public sealed partial class MobileNetV2FeaturesTrainer
         /// (keeps the whole cell; the NIH crops already sit on black).</summary>
         public ImageResizingEstimator.ResizingKind Resizing { get; set; } = ImageResizingEstimator.ResizingKind.IsoPad;
 
+        /// <summary>Extra flipped/rotated views of each training image added to the classifier's training set (their
+        /// features are cached too). Prediction is unaffected. Default: <see cref="ImageAugmentation.None"/>.</summary>
+        public ImageAugmentation Augmentation { get; set; } = ImageAugmentation.None;
+
         /// <summary>The classifier trained on the features. Default: <see cref="FeatureClassifier.LbfgsMaximumEntropy"/>.</summary>
         public FeatureClassifier Classifier { get; set; } = FeatureClassifier.LbfgsMaximumEntropy;
 

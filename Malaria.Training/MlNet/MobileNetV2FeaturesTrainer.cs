@@ -45,7 +45,7 @@ public sealed partial class MobileNetV2FeaturesTrainer : IEstimator<TransformerC
         var featurizer = MobileNetV2Backbone.Featurizer(_mlContext, _options.BackbonePath, _options.ImageColumnName, _options.Resizing).Fit(input);
         var featureType = FeatureTypeOf(featurizer, input.Schema);
 
-        var train = Featurizer.Featurize(input, "train");
+        var train = Featurizer.Featurize(input, "train", _options.Augmentation);
         LastTrainingFeatures = train;
         var validation = _options.ValidationSet is null ? null : Featurizer.Featurize(_options.ValidationSet, "validation");
 
