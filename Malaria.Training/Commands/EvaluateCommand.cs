@@ -33,6 +33,7 @@ public static class EvaluateCommand
             var dataFolder = parse.GetValue(data)?.FullName;
             if (splitPath is null && dataFolder is null) throw new CommandLineException("Give --data DIR or --split FILE.");
             var partName = splitPath is null ? "all" : parse.GetValue(part).ToString().ToLowerInvariant();
+            RequireModel(modelPath);
             var outFolder = parse.GetValue(output)?.FullName ?? Path.Combine(Path.GetDirectoryName(modelPath)!, $"evaluate-{partName}");
             var images = splitPath is not null
                 ? [.. SplitFile.Read(splitPath).Where(e => e.Part == parse.GetValue(part)).Select(e => e.Image)]
@@ -46,10 +47,7 @@ public static class EvaluateCommand
     /// <summary>Scores <paramref name="images"/> with the model and writes the report into <paramref name="outFolder"/>.</summary>
     public static EvaluationResult Run(string modelPath, IReadOnlyList<LabeledImage> images, string partName, string outFolder)
     {
-        if (!File.Exists(modelPath)) throw new CommandLineException($"Model '{modelPath}' does not exist.");
-        var cardPath = ModelCard.PathBeside(modelPath);
-        if (!File.Exists(cardPath)) throw new CommandLineException($"Model card '{cardPath}' is missing; it holds the labels of '{modelPath}'.");
-        var card = ModelCard.Load(cardPath);
+        var card = RequireModel(modelPath);
         if (images.Count == 0) throw new CommandLineException($"No images to evaluate in the {partName} part.");
         var unknown = images.FirstOrDefault(i => !card.Labels.Contains(i.Label));
         if (unknown is not null) throw new CommandLineException($"Image '{unknown.Path}' has label '{unknown.Label}', which the model does not know ({string.Join(", ", card.Labels)}).");
@@ -94,6 +92,15 @@ public static class EvaluateCommand
         MobileNetV2FeaturesTraining.PrintResult(result);
         AnsiConsole.MarkupLine($"Wrote metrics.json, report.md and pictures to [bold]{Markup.Escape(outFolder)}[/] ({watch.Elapsed.TotalSeconds:F1} s).");
         return result;
+    }
+
+    /// <summary>Checks the model file and reads the card beside it, before any data is touched.</summary>
+    private static ModelCard RequireModel(string modelPath)
+    {
+        if (!File.Exists(modelPath)) throw new CommandLineException($"Model '{modelPath}' does not exist.");
+        var cardPath = ModelCard.PathBeside(modelPath);
+        if (!File.Exists(cardPath)) throw new CommandLineException($"Model card '{cardPath}' is missing; it holds the labels of '{modelPath}'.");
+        return ModelCard.Load(cardPath);
     }
 
     private sealed class Row

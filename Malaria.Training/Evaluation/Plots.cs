@@ -78,7 +78,7 @@ public static class Plots
         }
         using (var title = Font(16)) DrawCentered(canvas, $"ROC, positive = {result.PositiveLabel} ({result.Part}): AUC {result.Auc.ToString("F4", CultureInfo.InvariantCulture)}", Size / 2f, 30, title);
         DrawCentered(canvas, "false positive rate (1 - specificity)", left + plot / 2, Size - 2, text);
-        canvas.DrawText("TPR", 8, top + 12, text);
+        canvas.DrawText("true positive rate (recall)", left, top - 8, text);
         return Encode(surface);
     }
 
