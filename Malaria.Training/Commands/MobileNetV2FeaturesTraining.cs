@@ -114,6 +114,8 @@ public static class MobileNetV2FeaturesTraining
                 ["normalization"] = options.Normalization.ToString(),
                 ["resizing"] = options.Resizing.ToString(),
                 ["augmentation"] = options.Augmentation.ToString(),
+                ["kernelMapRank"] = options.KernelMapRank.ToString(CultureInfo.InvariantCulture),
+                ["kernelGamma"] = options.KernelGamma.ToString(CultureInfo.InvariantCulture),
                 ["l1Regularization"] = options.L1Regularization.ToString(CultureInfo.InvariantCulture),
                 ["l2Regularization"] = options.L2Regularization.ToString(CultureInfo.InvariantCulture),
                 ["trainImages"] = train.Count.ToString(CultureInfo.InvariantCulture),
@@ -135,7 +137,7 @@ public static class MobileNetV2FeaturesTraining
             ("model", "model.zip (whole pipeline: resize 224, pixels, MobileNetV2 ONNX, classifier)"),
             ("split", $"split.csv (sha256 {card.SplitSha256})"),
             ("seed", settings.Seed.ToString(CultureInfo.InvariantCulture)),
-            ("hyper-parameters", string.Join(", ", card.Properties.Where(kv => kv.Key is "classifier" or "normalization" or "resizing" or "augmentation" or "l1Regularization" or "l2Regularization").Select(kv => $"{kv.Key} {kv.Value}"))),
+            ("hyper-parameters", string.Join(", ", card.Properties.Where(kv => kv.Key is "classifier" or "normalization" or "resizing" or "augmentation" or "kernelMapRank" or "kernelGamma" or "l1Regularization" or "l2Regularization").Select(kv => $"{kv.Key} {kv.Value}"))),
             ("validation", validationMetrics is null ? "none" : $"accuracy {validationMetrics.MicroAccuracy:F4}, log-loss {validationMetrics.LogLoss:F4}"),
             ("training time", $"{trainingSeconds:F1} s (features + classifier; {card.Properties["featuresComputed"]} train images through the backbone, {card.Properties["featuresFromCache"]} from cache)"),
         ]);

@@ -27,12 +27,14 @@ internal sealed class BottleneckExtractor
 
     /// <summary>
     /// Computes and stores in <paramref name="cache"/> the features of every (key, image) pair; images are disposed
-    /// once used. Saves the cache every <paramref name="saveEvery"/> new entries so a long run that is interrupted
-    /// keeps most of its work.
+    /// once used. Saves the cache every <paramref name="saveInterval"/> (default two minutes) so a long run that is
+    /// interrupted keeps most of its work without rewriting a large cache file too often.
     /// </summary>
     public void Extract(IEnumerable<(string Key, MLImage Image)> images, BottleneckCache cache, Action<int>? computed,
-        int saveEvery = 2000, CancellationToken cancellation = default)
+        TimeSpan? saveInterval = null, CancellationToken cancellation = default)
     {
+        var interval = saveInterval ?? TimeSpan.FromMinutes(2);
+        var sinceSave = System.Diagnostics.Stopwatch.StartNew();
         using var queue = new BlockingCollection<(string Key, MLImage Image)>(boundedCapacity: _workers * 4);
         var done = 0;
         var failures = new ConcurrentQueue<Exception>();
@@ -63,7 +65,11 @@ internal sealed class BottleneckExtractor
                 cancellation.ThrowIfCancellationRequested();
                 if (!failures.IsEmpty) { item.Image.Dispose(); break; }
                 queue.Add(item, cancellation);
-                if (cache.UnsavedCount >= saveEvery) cache.Save();
+                if (sinceSave.Elapsed >= interval && cache.UnsavedCount > 0)
+                {
+                    cache.Save();
+                    sinceSave.Restart();
+                }
             }
         }
         finally

@@ -49,6 +49,7 @@ public sealed class BottleneckFeaturizer
 
         // Pass 1: keys and labels.
         var keys = new List<string>();
+        var sources = new List<string?>();
         var labels = new List<uint>();
         using (var cursor = data.GetRowCursor(path is { } p ? [label, p] : [label, image]))
         {
@@ -65,6 +66,7 @@ public sealed class BottleneckFeaturizer
                     pathGetter(ref text);
                     var file = text.ToString();
                     keys.Add(BottleneckCache.KeyOfFile(file));
+                    sources.Add(file);
                 }
                 else
                 {
@@ -72,6 +74,7 @@ public sealed class BottleneckFeaturizer
                     imageGetter!(ref decoded);
                     if (decoded is null) throw new InvalidDataException($"{stage} row {labels.Count + 1}: column '{image.Name}' has no image.");
                     keys.Add(BottleneckCache.KeyOfPixels(decoded.Width, decoded.Height, decoded.Pixels));
+                    sources.Add(null);
                 }
                 labels.Add(key);
             }
@@ -86,7 +89,7 @@ public sealed class BottleneckFeaturizer
         if (toCompute > 0)
         {
             var extractor = new BottleneckExtractor(_mlContext, _options.BackbonePath, _options.Resizing, _options.ExtractionWorkers);
-            extractor.Extract(MissingImages(data, image, keys, variants, missing, stage), cache,
+            extractor.Extract(MissingImages(data, image, keys, sources, variants, missing, stage), cache,
                 done => _options.ProgressCallback?.Report(new BottleneckProgress(stage, done, toCompute, fromCache)));
             cache.Save();
         }
@@ -107,7 +110,7 @@ public sealed class BottleneckFeaturizer
         variant == ImageVariant.Identity ? imageKey : $"{imageKey}|{variant}";
 
     private static IEnumerable<(string Key, MLImage Image)> MissingImages(IDataView data, DataViewSchema.Column image,
-        List<string> keys, IReadOnlyList<ImageVariant> variants, HashSet<string> missing, string stage)
+        List<string> keys, List<string?> sources, IReadOnlyList<ImageVariant> variants, HashSet<string> missing, string stage)
     {
         var pending = new HashSet<string>(missing, StringComparer.Ordinal);
         using var cursor = data.GetRowCursor([image]);
@@ -119,8 +122,13 @@ public sealed class BottleneckFeaturizer
             var wanted = variants.Where(v => pending.Remove(VariantKey(key, v))).ToList();
             if (wanted.Count == 0) continue;
             MLImage? decoded = null;
-            getter(ref decoded);
-            if (decoded is null) throw new InvalidDataException($"{stage} row {row}: column '{image.Name}' has no image.");
+            var where = sources[row - 1] is { } file ? $"Image '{file}'" : $"{stage} row {row}";
+            try { getter(ref decoded); }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                throw new InvalidDataException($"{where} could not be decoded: {ex.Message}", ex);
+            }
+            if (decoded is null) throw new InvalidDataException($"{where}: column '{image.Name}' has no image.");
             // The cursor owns (and disposes) the images it hands out; the workers get copies of their own.
             foreach (var variant in wanted)
                 yield return (VariantKey(key, variant), ImageVariants.Apply(decoded, variant));

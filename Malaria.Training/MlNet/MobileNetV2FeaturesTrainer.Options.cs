@@ -43,6 +43,14 @@ public sealed partial class MobileNetV2FeaturesTrainer
         /// <summary>Feature rescaling before the classifier. Default: <see cref="FeatureNormalization.MeanVariance"/>.</summary>
         public FeatureNormalization Normalization { get; set; } = FeatureNormalization.MeanVariance;
 
+        /// <summary>Random Fourier features of a Gaussian kernel (<c>ApproximatedKernelMap</c>) between the normaliser and
+        /// the classifier, giving the linear classifier a non-linear boundary; 0 turns it off. Default: 0.</summary>
+        public int KernelMapRank { get; set; }
+
+        /// <summary>Gaussian kernel width parameter for <see cref="KernelMapRank"/> (exp(-gamma |x - y|^2)).
+        /// Default: 1/1280, matching unit-variance features.</summary>
+        public float KernelGamma { get; set; } = 1f / MobileNetV2Backbone.FeatureCount;
+
         /// <summary>L1 regularisation weight. Default: 0 (chosen on the validation part of the NIH data).</summary>
         public float L1Regularization { get; set; }
 

@@ -55,7 +55,9 @@ public sealed partial class MobileNetV2FeaturesTrainer : IEstimator<TransformerC
         var normalizer = CreateNormalizer()?.Fit(trainView);
         if (normalizer is not null) head.Add(normalizer);
         var normalized = normalizer?.Transform(trainView) ?? trainView;
-        head.Add(CreateClassifier().Fit(normalized));
+        var kernelMap = CreateKernelMap()?.Fit(normalized);
+        if (kernelMap is not null) head.Add(kernelMap);
+        head.Add(CreateClassifier().Fit(kernelMap?.Transform(normalized) ?? normalized));
         watch.Stop();
 
         if (_options.MetricsCallback is { } report)
@@ -128,6 +130,7 @@ public sealed partial class MobileNetV2FeaturesTrainer : IEstimator<TransformerC
         var shape = MobileNetV2Backbone.Featurizer(_mlContext, _options.BackbonePath, _options.ImageColumnName, _options.Resizing)
             .GetOutputSchema(inputSchema);
         if (CreateNormalizer() is { } normalizer) shape = normalizer.GetOutputSchema(shape);
+        if (CreateKernelMap() is { } kernelMap) shape = kernelMap.GetOutputSchema(shape);
         return CreateClassifier().GetOutputSchema(shape);
     }
 
@@ -144,6 +147,10 @@ public sealed partial class MobileNetV2FeaturesTrainer : IEstimator<TransformerC
         FeatureNormalization.MinMax => _mlContext.Transforms.NormalizeMinMax(MobileNetV2Backbone.FeaturesTensorName),
         _ => throw new ArgumentOutOfRangeException(nameof(Options.Normalization), _options.Normalization, "Unknown normalisation."),
     };
+
+    private IEstimator<ITransformer>? CreateKernelMap() => _options.KernelMapRank <= 0 ? null
+        : _mlContext.Transforms.ApproximatedKernelMap(MobileNetV2Backbone.FeaturesTensorName, rank: _options.KernelMapRank,
+            useCosAndSinBases: true, generator: new Microsoft.ML.Transforms.GaussianKernel(_options.KernelGamma));
 
     private IEstimator<ITransformer> CreateClassifier()
     {
