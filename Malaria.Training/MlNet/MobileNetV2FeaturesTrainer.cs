@@ -106,9 +106,19 @@ public sealed partial class MobileNetV2FeaturesTrainer : IEstimator<TransformerC
             .Fit(view).Transform(view);
     }
 
-    /// <summary>The type of the backbone's feature column for inputs shaped like <paramref name="inputSchema"/>.</summary>
+    /// <summary>
+    /// The type of the backbone's feature column for inputs shaped like <paramref name="inputSchema"/>; a whole fitted
+    /// chain is cut after its ONNX backbone first (later steps may replace the column).
+    /// </summary>
     public static VectorDataViewType FeatureTypeOf(ITransformer featurizer, DataViewSchema inputSchema)
     {
+        ArgumentNullException.ThrowIfNull(featurizer);
+        if (featurizer is TransformerChain<ITransformer> chain)
+        {
+            var all = chain.ToList();
+            var onnx = all.FindLastIndex(t => t is OnnxTransformer);
+            if (onnx >= 0) featurizer = new TransformerChain<ITransformer>([.. all.Take(onnx + 1)]);
+        }
         var column = featurizer.GetOutputSchema(inputSchema).GetColumnOrNull(MobileNetV2Backbone.FeaturesTensorName)
             ?? throw new InvalidOperationException($"The backbone did not produce a '{MobileNetV2Backbone.FeaturesTensorName}' column.");
         return column.Type is VectorDataViewType { ItemType: NumberDataViewType } vector && vector.Size == MobileNetV2Backbone.FeatureCount
