@@ -31,6 +31,7 @@ public static class CommandLineApp
     /// <summary>Parses and runs; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
+        ConfigureConsole();
         var parse = Build().Parse(args);
         var verbose = parse.GetValue(Verbose);
         try
@@ -51,6 +52,20 @@ public static class CommandLineApp
             Console.Error.WriteLine(ex);
             return 1;
         }
+    }
+
+    /// <summary>Plain text when output goes to a file or CI log: no colour codes, no wrapping at 80 columns.</summary>
+    private static void ConfigureConsole()
+    {
+        if (!Console.IsOutputRedirected) return;
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Ansi = Spectre.Console.AnsiSupport.No,
+            ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
+            Interactive = Spectre.Console.InteractionSupport.No,
+        });
+        console.Profile.Width = 160;
+        Spectre.Console.AnsiConsole.Console = console;
     }
 
     private static Exception Unwrap(Exception ex)

@@ -51,8 +51,8 @@ public class CommandLineTests
         using var tree = new TempFolder();
         for (var p = 0; p < 10; p++)
         {
-            tree.Write($"data/Parasitized/C{p}P_cell_1.png", TestImages.Png(r: (byte)p));
-            tree.Write($"data/Uninfected/C{p}P_cell_2.png", TestImages.Png(r: (byte)(100 + p)));
+            tree.Write($"data/Parasitized/C{p}P_cell_1.png", TestImages.Png(TestImages.Tint.Red, seed: (byte)p));
+            tree.Write($"data/Uninfected/C{p}P_cell_2.png", TestImages.Png(TestImages.Tint.Red, seed: (byte)(100 + p)));
         }
         var output = tree.Combine("split.csv");
         var (code, error) = Run("split", "--data", tree.Combine("data"), "--out", output, "--seed", "3");

@@ -17,9 +17,9 @@ public class DatasetDownloaderTests
                 using var s = zip.CreateEntry(name).Open();
                 s.Write(bytes);
             }
-            Add("cell_images/Parasitized/C1P1_cell_1.png", TestImages.Png(r: 1));
-            Add("cell_images/Parasitized/C1P1_cell_2.png", TestImages.Png(r: 2));
-            Add("cell_images/Uninfected/C2N_cell_1.png", TestImages.Png(r: 3));
+            Add("cell_images/Parasitized/C1P1_cell_1.png", TestImages.Png(TestImages.Tint.Red, seed: 1));
+            Add("cell_images/Parasitized/C1P1_cell_2.png", TestImages.Png(TestImages.Tint.Red, seed: 2));
+            Add("cell_images/Uninfected/C2N_cell_1.png", TestImages.Png(TestImages.Tint.Red, seed: 3));
         }
         return memory.ToArray();
     }

@@ -9,11 +9,11 @@ public class ImageFolderDatasetTests
     public void ReadsLabelsFromFolderNamesAndAcceptsEveryFormatInAnyCase()
     {
         using var tree = new TempFolder();
-        tree.Write("Parasitized/C1P1_a.png", TestImages.Png(10, 12, r: 1));
-        tree.Write("Parasitized/C1P1_b.JPG", TestImages.Jpeg(9, 9, r: 2));
-        tree.Write("Parasitized/C2P2_c.Jpeg", TestImages.Jpeg(9, 9, r: 90));
-        tree.Write("Uninfected/C3N_d.BMP", TestImages.Bmp(7, 5, r: 3));
-        tree.Write("Uninfected/C3N_e.PNG", TestImages.Png(20, 30, r: 4));
+        tree.Write("Parasitized/C1P1_a.png", TestImages.Png(TestImages.Tint.Red, 10, 12, seed: 1));
+        tree.Write("Parasitized/C1P1_b.JPG", TestImages.Jpeg(TestImages.Tint.Red, 9, 9, seed: 2));
+        tree.Write("Parasitized/C2P2_c.Jpeg", TestImages.Jpeg(TestImages.Tint.Red, 9, 9, seed: 90));
+        tree.Write("Uninfected/C3N_d.BMP", TestImages.Bmp(TestImages.Tint.Red, 7, 5, seed: 3));
+        tree.Write("Uninfected/C3N_e.PNG", TestImages.Png(TestImages.Tint.Red, 20, 30, seed: 4));
 
         var dataset = ImageFolderDataset.Load(tree.Path);
 
@@ -30,19 +30,19 @@ public class ImageFolderDatasetTests
     public void SkipsNonImagesAndExcludesEmptyTruncatedAndUndecodableFilesByName()
     {
         using var tree = new TempFolder();
-        tree.Write("A/C1_good.png", TestImages.Png(r: 10));
+        tree.Write("A/C1_good.png", TestImages.Png(TestImages.Tint.Red, seed: 10));
         tree.Write("A/Thumbs.db", [1, 2, 3]);
         tree.Write("A/notes.txt", "hello"u8.ToArray());
         tree.Write("A/C1_empty.png", []);
-        var png = TestImages.Png(16, 16, r: 20);
+        var png = TestImages.Png(TestImages.Tint.Red, 16, 16, seed: 20);
         tree.Write("A/C1_truncated.png", png[..(png.Length / 2)]);
-        var jpeg = TestImages.Jpeg(16, 16, r: 30);
+        var jpeg = TestImages.Jpeg(TestImages.Tint.Red, 16, 16, seed: 30);
         tree.Write("A/C1_truncated.jpg", jpeg[..(jpeg.Length - 10)]);
         tree.Write("B/C2_garbage.png", "this is not an image at all"u8.ToArray());
-        var corrupt = TestImages.Png(16, 16, r: 40);
+        var corrupt = TestImages.Png(TestImages.Tint.Red, 16, 16, seed: 40);
         corrupt[^20] ^= 0xFF; // flips a bit inside the image data: the chunk CRC no longer matches
         tree.Write("B/C2_bitflip.png", corrupt);
-        tree.Write("B/C2_good.bmp", TestImages.Bmp(r: 50));
+        tree.Write("B/C2_good.bmp", TestImages.Bmp(TestImages.Tint.Red, seed: 50));
 
         var dataset = ImageFolderDataset.Load(tree.Path);
 
@@ -58,14 +58,14 @@ public class ImageFolderDatasetTests
     public void KeepsOneCopyOfByteIdenticalFilesAndDropsCopiesUnderDifferentLabels()
     {
         using var tree = new TempFolder();
-        var image = TestImages.Png(r: 60);
+        var image = TestImages.Png(TestImages.Tint.Red, seed: 60);
         tree.Write("A/C1_x.png", image);
         tree.Write("A/C1_x_copy.png", image);
         tree.Write("A/sub/C1_x_again.png", image);
-        var ambiguous = TestImages.Png(r: 70);
+        var ambiguous = TestImages.Png(TestImages.Tint.Red, seed: 70);
         tree.Write("A/C2_y.png", ambiguous);
         tree.Write("B/C2_y.png", ambiguous);
-        tree.Write("B/C3_z.png", TestImages.Png(r: 80));
+        tree.Write("B/C3_z.png", TestImages.Png(TestImages.Tint.Red, seed: 80));
 
         var dataset = ImageFolderDataset.Load(tree.Path);
 
@@ -82,9 +82,9 @@ public class ImageFolderDatasetTests
         using var tree = new TempFolder();
         foreach (var prefix in new[] { "cell_images/", "cell_images/cell_images/" })
         {
-            tree.Write(prefix + "Parasitized/C1P1_a.png", TestImages.Png(r: 1));
+            tree.Write(prefix + "Parasitized/C1P1_a.png", TestImages.Png(TestImages.Tint.Red, seed: 1));
             tree.Write(prefix + "Parasitized/Thumbs.db", [0]);
-            tree.Write(prefix + "Uninfected/C2N_b.png", TestImages.Png(r: 2));
+            tree.Write(prefix + "Uninfected/C2N_b.png", TestImages.Png(TestImages.Tint.Red, seed: 2));
         }
 
         // Pointing at the zip's top folder or at the folder above it gives the same dataset.
@@ -102,7 +102,7 @@ public class ImageFolderDatasetTests
     public void ARootWithOneLabelFolderIsAClearError()
     {
         using var tree = new TempFolder();
-        tree.Write("OnlyLabel/C1_a.png", TestImages.Png());
+        tree.Write("OnlyLabel/C1_a.png", TestImages.Png(TestImages.Tint.Red));
         var ex = Assert.Throws<CommandLineException>(() => ImageFolderDataset.Load(tree.Path));
         Assert.That(ex!.Message, Does.Contain("1 label folder").And.Contain("OnlyLabel").And.Contain("at least two"));
     }
@@ -111,7 +111,7 @@ public class ImageFolderDatasetTests
     public void ARootWithLooseFilesOnlyIsAClearError()
     {
         using var tree = new TempFolder();
-        tree.Write("C1_a.png", TestImages.Png());
+        tree.Write("C1_a.png", TestImages.Png(TestImages.Tint.Red));
         var ex = Assert.Throws<CommandLineException>(() => ImageFolderDataset.Load(tree.Path));
         Assert.That(ex!.Message, Does.Contain("0 label folder"));
     }
@@ -120,7 +120,7 @@ public class ImageFolderDatasetTests
     public void AnEmptyLabelFolderIsAClearError()
     {
         using var tree = new TempFolder();
-        tree.Write("A/C1_a.png", TestImages.Png());
+        tree.Write("A/C1_a.png", TestImages.Png(TestImages.Tint.Red));
         tree.Write("B/Thumbs.db", [1]);
         var ex = Assert.Throws<CommandLineException>(() => ImageFolderDataset.Load(tree.Path));
         Assert.That(ex!.Message, Does.Contain(tree.Combine("B")).And.Contain("no usable images"));
@@ -138,7 +138,7 @@ public class ImageFolderDatasetTests
     {
         using var tree = new TempFolder();
         string[] labels = ["ring stage", "Gamétocyte", "ünïcode-λ", "with,comma"];
-        for (var i = 0; i < labels.Length; i++) tree.Write($"{labels[i]}/C{i}_x.png", TestImages.Png(r: (byte)(10 * i)));
+        for (var i = 0; i < labels.Length; i++) tree.Write($"{labels[i]}/C{i}_x.png", TestImages.Png(TestImages.Tint.Red, seed: (byte)(10 * i)));
 
         var dataset = ImageFolderDataset.Load(tree.Path);
 

@@ -40,9 +40,9 @@ public class PatientGroupsTests
     public void DatasetCountsFilesThatMatchNoPattern()
     {
         using var tree = new TempFolder();
-        tree.Write("A/C1_a.png", TestImages.Png(r: 1));
-        tree.Write("A/odd_name.png", TestImages.Png(r: 2));
-        tree.Write("B/C2_b.png", TestImages.Png(r: 3));
+        tree.Write("A/C1_a.png", TestImages.Png(TestImages.Tint.Red, seed: 1));
+        tree.Write("A/odd_name.png", TestImages.Png(TestImages.Tint.Red, seed: 2));
+        tree.Write("B/C2_b.png", TestImages.Png(TestImages.Tint.Red, seed: 3));
         var dataset = ImageFolderDataset.Load(tree.Path);
         Assert.That(dataset.UnmatchedGroupFiles, Is.EqualTo(1));
         Assert.That(dataset.GroupCount, Is.EqualTo(3));

@@ -9,7 +9,7 @@ public static class DownloadCommand
 {
     public static Command Create()
     {
-        var url = new Option<Uri>("--url") { Description = "Zip archive to fetch.", DefaultValueFactory = _ => new Uri(DatasetDownloader.NihUrl) };
+        var url = new Option<string>("--url") { Description = "Zip archive to fetch (http or https).", DefaultValueFactory = _ => DatasetDownloader.NihUrl };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to extract into.", DefaultValueFactory = _ => new DirectoryInfo("datasets") };
         var sha256 = new Option<string?>("--sha256") { Description = "Expected SHA-256 of the archive; the download is rejected when it differs." };
         var command = new Command("download", "Download the NIH malaria cell images zip, verify it and extract it (nothing is left half-written on failure).")
@@ -18,7 +18,9 @@ public static class DownloadCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var source = parse.GetRequiredValue(url);
+            var text = parse.GetRequiredValue(url);
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var source) || source.Scheme is not ("http" or "https"))
+                throw new CommandLineException($"--url '{text}' is not an http or https address.");
             var folder = parse.GetRequiredValue(output).FullName;
             AnsiConsole.MarkupLine($"Downloading [bold]{Markup.Escape(source.ToString())}[/] into [bold]{Markup.Escape(folder)}[/]");
             IReadOnlyList<string> added = [];

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Malaria.Inference.Imaging;
 
 namespace Malaria.Training.Data;
 
@@ -72,7 +73,7 @@ public sealed class ImageFolderDataset
             .ToList();
 
         var problems = new ConcurrentBag<ImageFolderProblem>();
-        var checkedFiles = new (string Sha256, ImageFileInfo Info)?[files.Count];
+        var checkedFiles = new (string Sha256, ImageHeader Header)?[files.Count];
         var done = 0;
         Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
@@ -111,7 +112,7 @@ public sealed class ImageFolderDataset
             var (group, matched) = groups.Of(files[i].Path);
             if (!matched) unmatched++;
             images.Add(new LabeledImage(files[i].Path, files[i].Label, group));
-            sizes.Add((checkedFiles[i]!.Value.Info.Width, checkedFiles[i]!.Value.Info.Height));
+            sizes.Add((checkedFiles[i]!.Value.Header.Width, checkedFiles[i]!.Value.Header.Height));
         }
 
         var labelNames = labelFolders.Select(Path.GetFileName).Select(n => n!).OrderBy(n => n, StringComparer.Ordinal).ToList();
@@ -123,10 +124,19 @@ public sealed class ImageFolderDataset
         return new ImageFolderDataset(labelRoot, labelNames, images, sortedProblems, sizes, nested, unmatched, groups.Pattern);
     }
 
+    /// <summary>File extensions read as images, in any letter case.</summary>
+    public static readonly IReadOnlySet<string> ImageExtensions =
+        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".bmp" };
+
+    // Training data is read in full anyway; the limits only guard against absurd headers.
+    private static readonly ImageLimits TrainingImageLimits = new() { MaxPixels = 16384L * 16384L, MaxBytes = 512L * 1024 * 1024 };
+
+    private static bool HasImageExtension(string path) => ImageExtensions.Contains(Path.GetExtension(path));
+
     /// <summary>Hashes and inspects one file; a file that cannot be used is added to <paramref name="problems"/>.</summary>
-    private static (string Sha256, ImageFileInfo Info)? Check(string path, ConcurrentBag<ImageFolderProblem> problems)
+    private static (string Sha256, ImageHeader Header)? Check(string path, ConcurrentBag<ImageFolderProblem> problems)
     {
-        if (!ImageFileInspector.HasImageExtension(path))
+        if (!HasImageExtension(path))
         {
             problems.Add(new ImageFolderProblem(path, ImageFolderProblemKind.NotAnImage, "not an image file (skipped)"));
             return null;
@@ -138,10 +148,26 @@ public sealed class ImageFolderDataset
             problems.Add(new ImageFolderProblem(path, ImageFolderProblemKind.Corrupt, $"unreadable: {ex.Message}"));
             return null;
         }
-        var info = ImageFileInspector.Inspect(bytes);
-        if (info.IsValid) return (Convert.ToHexStringLower(SHA256.HashData(bytes)), info);
-        problems.Add(new ImageFolderProblem(path, bytes.Length == 0 ? ImageFolderProblemKind.Empty : ImageFolderProblemKind.Corrupt, info.Problem!));
-        return null;
+        try
+        {
+            var header = ImageHeaderReader.Read(bytes, path, TrainingImageLimits);
+            return (Convert.ToHexStringLower(SHA256.HashData(bytes)), header);
+        }
+        catch (InvalidImageException ex)
+        {
+            var kind = ex.Reason == InvalidImageReason.Empty ? ImageFolderProblemKind.Empty : ImageFolderProblemKind.Corrupt;
+            var what = ex.Reason switch
+            {
+                InvalidImageReason.Empty => "empty file",
+                InvalidImageReason.Truncated => "truncated",
+                InvalidImageReason.NotAnImage => "not an image",
+                InvalidImageReason.UnsupportedFormat => "unsupported format",
+                InvalidImageReason.TooLarge => "too large",
+                _ => "corrupt",
+            };
+            problems.Add(new ImageFolderProblem(path, kind, $"{what}: {ex.Detail}"));
+            return null;
+        }
     }
 
     /// <summary>
@@ -162,7 +188,7 @@ public sealed class ImageFolderDataset
                 nested = copies[0];
                 folders.Remove(copies[0]);
             }
-            if (folders.Count == 1 && Subfolders(folders[0]).Count >= 2 && !Directory.EnumerateFiles(folders[0]).Any(ImageFileInspector.HasImageExtension))
+            if (folders.Count == 1 && Subfolders(folders[0]).Count >= 2 && !Directory.EnumerateFiles(folders[0]).Any(HasImageExtension))
             {
                 root = folders[0];
                 continue;

@@ -1,4 +1,4 @@
-namespace Malaria.Training.Data;
+namespace Malaria.Inference.Imaging;
 
 /// <summary>The CRC-32 (IEEE 802.3) that PNG chunks carry; the BCL has none without an extra package.</summary>
 internal static class Crc32

@@ -1,0 +1,24 @@
+using Microsoft.ML.Data;
+
+namespace Malaria.Benchmarks;
+
+/// <summary>Generated cell-sized images (130 x 130, like the NIH crops): reddish "parasitized", bluish "uninfected".</summary>
+public static class BenchmarkImages
+{
+    public const int Size = 130;
+
+    public static MLImage Create(bool red, int seed, int size = Size)
+    {
+        var random = new Random(seed);
+        var bgra = new byte[size * size * 4];
+        for (var i = 0; i < size * size; i++)
+        {
+            byte strong = (byte)random.Next(170, 250), weak = (byte)random.Next(0, 60);
+            bgra[4 * i] = red ? weak : strong;
+            bgra[4 * i + 1] = (byte)random.Next(20, 90);
+            bgra[4 * i + 2] = red ? strong : weak;
+            bgra[4 * i + 3] = 255;
+        }
+        return MLImage.CreateFromPixels(size, size, MLPixelFormat.Bgra32, bgra);
+    }
+}

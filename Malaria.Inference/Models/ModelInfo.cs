@@ -1,0 +1,41 @@
+namespace Malaria.Inference.Models;
+
+/// <summary>Describes one loaded model: where it came from, which exact bytes, and what it predicts.</summary>
+public sealed class ModelInfo
+{
+    internal ModelInfo(string path, ModelFormat format, string version, ModelCard card, DateTimeOffset loadedAt)
+    {
+        Path = path;
+        Format = format;
+        Version = version;
+        Card = card;
+        LoadedAt = loadedAt;
+    }
+
+    /// <summary>Full path of the model file.</summary>
+    public string Path { get; }
+
+    /// <summary>Zip or ONNX.</summary>
+    public ModelFormat Format { get; }
+
+    /// <summary>The model's version: lower-case hex SHA-256 of the exact bytes that were loaded.</summary>
+    public string Version { get; }
+
+    /// <summary>The model card (<c>model.json</c>) read beside the model.</summary>
+    public ModelCard Card { get; }
+
+    /// <summary>When this model was loaded (UTC).</summary>
+    public DateTimeOffset LoadedAt { get; }
+
+    /// <summary>Labels in score order.</summary>
+    public IReadOnlyList<string> Labels => Card.Labels;
+
+    /// <summary>Width in pixels the model resizes images to.</summary>
+    public int InputWidth => Card.InputWidth;
+
+    /// <summary>Height in pixels the model resizes images to.</summary>
+    public int InputHeight => Card.InputHeight;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{System.IO.Path.GetFileName(Path)} ({Format}, {Version[..12]}, labels {string.Join('/', Labels)})";
+}

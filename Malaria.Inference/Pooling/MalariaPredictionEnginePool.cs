@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using Malaria.Inference.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.Data;
+
+namespace Malaria.Inference.Pooling;
+
+/// <summary>
+/// Named models, each with a bounded pool of prediction engines, for a busy service: <c>Predict(modelName, image)</c>
+/// rents an engine for the call and returns it. Models registered with <c>watchForChanges</c> reload when their file
+/// changes. All members are thread-safe.
+/// </summary>
+public sealed class MalariaPredictionEnginePool : IDisposable
+{
+    /// <summary>The name used when a model is registered without one.</summary>
+    public const string DefaultModelName = "default";
+
+    private readonly ConcurrentDictionary<string, MalariaClassifier> _models = new(StringComparer.Ordinal);
+    private readonly object _addLock = new();
+    private readonly MalariaClassifierOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private int _disposed;
+
+    /// <summary>Creates an empty pool; add models with <see cref="FromFile(string, string, bool)"/>.</summary>
+    public MalariaPredictionEnginePool(MalariaClassifierOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        _options = options ?? new MalariaClassifierOptions();
+        _options.Validate();
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+    }
+
+    /// <summary>Creates the pool from options (as dependency injection does) and loads every registered model now, so a bad file fails at start-up.</summary>
+    public MalariaPredictionEnginePool(IOptions<MalariaClassifierOptions> options, ILoggerFactory? loggerFactory = null)
+        : this(options?.Value, loggerFactory)
+    {
+        foreach (var model in _options.Models) FromFile(model.Name, model.Path, model.WatchForChanges);
+    }
+
+    /// <summary>Names of the models in the pool.</summary>
+    public IReadOnlyCollection<string> ModelNames => _models.Keys.ToArray();
+
+    /// <summary>Raised after any model of the pool was reloaded.</summary>
+    public event EventHandler<ModelReloadedEventArgs>? Reloaded;
+
+    /// <summary>Raised when reloading any model of the pool failed (the old one keeps serving).</summary>
+    public event EventHandler<ModelReloadFailedEventArgs>? ReloadFailed;
+
+    /// <summary>
+    /// Loads a model file (zip or onnx with <c>model.json</c> beside it) under a name. With
+    /// <paramref name="watchForChanges"/>, a change of the file is picked up after it settles and swapped in.
+    /// </summary>
+    /// <exception cref="ModelLoadException">The file cannot be loaded.</exception>
+    /// <exception cref="ArgumentException">The name is already used.</exception>
+    public MalariaPredictionEnginePool FromFile(string modelName, string modelPath, bool watchForChanges = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        lock (_addLock)
+        {
+            if (_models.ContainsKey(modelName)) throw new ArgumentException($"A model named '{modelName}' is already in the pool.", nameof(modelName));
+            var logger = _loggerFactory.CreateLogger<MalariaPredictionEnginePool>();
+            var classifier = MalariaClassifier.Create(modelName, modelPath, _options, logger, watchForChanges);
+            classifier.Reloaded += (_, e) => Reloaded?.Invoke(this, e);
+            classifier.ReloadFailed += (_, e) => ReloadFailed?.Invoke(this, e);
+            _models[modelName] = classifier;
+        }
+        return this;
+    }
+
+    /// <summary>Loads a model file under <see cref="DefaultModelName"/>.</summary>
+    public MalariaPredictionEnginePool FromFile(string modelPath, bool watchForChanges = false) => FromFile(DefaultModelName, modelPath, watchForChanges);
+
+    /// <summary>The classifier serving a named model (for its version, labels, batch calls and events).</summary>
+    /// <exception cref="KeyNotFoundException">No model has that name; the message lists the names there are.</exception>
+    public MalariaClassifier GetClassifier(string modelName)
+    {
+        ArgumentNullException.ThrowIfNull(modelName);
+        if (_models.TryGetValue(modelName, out var classifier)) return classifier;
+        throw new KeyNotFoundException($"No model named '{modelName}' in the pool; models: {(_models.IsEmpty ? "(none)" : string.Join(", ", _models.Keys))}.");
+    }
+
+    /// <summary>Classifies a decoded image with a named model.</summary>
+    public CellPrediction Predict(string modelName, MLImage image) => GetClassifier(modelName).Classify(image);
+
+    /// <summary>Classifies an image file with a named model.</summary>
+    public CellPrediction Predict(string modelName, string imagePath) => GetClassifier(modelName).Classify(imagePath);
+
+    /// <summary>Classifies encoded image bytes with a named model.</summary>
+    public CellPrediction Predict(string modelName, ReadOnlyMemory<byte> encodedImage, string? sourceName = null) =>
+        GetClassifier(modelName).Classify(encodedImage, sourceName);
+
+    /// <summary>Classifies an encoded image stream with a named model.</summary>
+    public CellPrediction Predict(string modelName, Stream imageStream, string? sourceName = null) =>
+        GetClassifier(modelName).Classify(imageStream, sourceName);
+
+    /// <summary>Classifies decoded images in batched model runs, keeping their order.</summary>
+    public IReadOnlyList<CellPrediction> PredictBatch(string modelName, IReadOnlyList<MLImage> images) =>
+        GetClassifier(modelName).ClassifyBatch(images);
+
+    /// <summary>The version (SHA-256) of the file a named model serves.</summary>
+    public string GetVersion(string modelName) => GetClassifier(modelName).Version;
+
+    /// <summary>What a named model serves now.</summary>
+    public ModelInfo GetModelInfo(string modelName) => GetClassifier(modelName).Model;
+
+    /// <summary>Reloads a named model from its file now; false (and logged) when the file fails to load.</summary>
+    public bool Reload(string modelName) => GetClassifier(modelName).Reload();
+
+    /// <summary>Disposes every model once its in-flight calls finish.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        foreach (var classifier in _models.Values) classifier.Dispose();
+    }
+}
