@@ -46,9 +46,9 @@ public class BottleneckCacheTests
         using var folder = new TempFolder();
         var images = new[]
         {
-            new LabeledImage(folder.Write("A/red.png", TestImages.Png(40, 40, 200, 30, 60)), "A", "C1"),
-            new LabeledImage(folder.Write("A/green.png", TestImages.Png(40, 40, 30, 200, 60)), "A", "C2"),
-            new LabeledImage(folder.Write("B/blue.png", TestImages.Png(40, 40, 30, 60, 200)), "B", "C3"),
+            new LabeledImage(folder.Write("A/red.png", TestImages.Png(TestImages.Tint.Red, 40, 40, seed: 1)), "A", "C1"),
+            new LabeledImage(folder.Write("A/green.png", TestImages.Png(TestImages.Tint.Red, 40, 40, seed: 2)), "A", "C2"),
+            new LabeledImage(folder.Write("B/blue.png", TestImages.Png(TestImages.Tint.Blue, 40, 40, seed: 3)), "B", "C3"),
         };
         var mlContext = new MLContext(1);
         var options = new MobileNetV2FeaturesTrainer.Options
@@ -68,7 +68,7 @@ public class BottleneckCacheTests
         Assert.That((second.Computed, second.FromCache), Is.EqualTo((0, 3)));
         Assert.That(second.Features[2], Is.EqualTo(first.Features[2]));
 
-        File.WriteAllBytes(images[2].Path, TestImages.Png(40, 40, 250, 250, 250));
+        File.WriteAllBytes(images[2].Path, TestImages.Png(TestImages.Tint.Blue, 40, 40, seed: 4));
         var third = Featurize();
         Assert.That((third.Computed, third.FromCache), Is.EqualTo((1, 2)), "only the edited file goes through the backbone");
         Assert.That(third.Features[2], Is.Not.EqualTo(first.Features[2]));

@@ -70,6 +70,16 @@ public class MobileNetV2FeaturesModelTests
         using var image = MLImage.CreateFromFile(test[0].Path);
         var single = engine.Predict(new ImageInput { Image = image });
         Assert.That(single.Score, Is.EqualTo(reloaded[0].Score).Within(1e-5f));
+
+        // The product's inference library serves the same zip with its model card.
+        new ModelCard { Labels = labels, InputWidth = 224, InputHeight = 224 }.Save(ModelCard.PathBeside(modelPath));
+        using var classifier = MalariaClassifier.Load(modelPath);
+        for (var i = 0; i < test.Count; i++)
+        {
+            var prediction = classifier.Classify(test[i].Path);
+            Assert.That(prediction.Label, Is.EqualTo(reloaded[i].PredictedLabel), $"library, row {i}");
+            Assert.That(prediction.ScoreVector, Is.EqualTo(reloaded[i].Score).Within(1e-4f), $"library, row {i}");
+        }
     }
 
     private sealed class ImageFile

@@ -21,7 +21,7 @@ public class TrainAndEvaluateCommandTests
     public void AMissingBackboneIsOneLineNamingTheFile()
     {
         using var tree = new TempFolder();
-        tree.Write("data/A/C1_x.png", TestImages.Png());
+        tree.Write("data/A/C1_x.png", TestImages.Png(TestImages.Tint.Red));
         var (code, error) = Run("train", "--data", tree.Combine("data"), "--out", tree.Combine("run"), "--backbone", "/no/such/backbone.onnx");
         Assert.That(code, Is.Not.Zero);
         Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
@@ -32,7 +32,7 @@ public class TrainAndEvaluateCommandTests
     public void EvaluatingAMissingModelIsOneLineNamingTheFile()
     {
         using var tree = new TempFolder();
-        tree.Write("data/A/C1_x.png", TestImages.Png());
+        tree.Write("data/A/C1_x.png", TestImages.Png(TestImages.Tint.Red));
         var (code, error) = Run("evaluate", "--model", tree.Combine("nothing.zip"), "--data", tree.Combine("data"));
         Assert.That(code, Is.Not.Zero);
         Assert.That(error, Does.StartWith("error: ").And.Contain("nothing.zip"));
@@ -43,13 +43,13 @@ public class TrainAndEvaluateCommandTests
     {
         var backbone = SharedData.MobileNetV2Onnx;
         using var tree = new TempFolder();
-        // Reddish "Parasitized" and bluish "Uninfected" squares from 10 patients: easy, but real images through the real backbone.
+        // Noisy red "Parasitized" and blue "Uninfected" images from 10 patients: easy, but real images through the real backbone.
         for (var p = 0; p < 10; p++)
         {
-            tree.Write($"data/Parasitized/C{p}P1_cell_1.png", TestImages.Png(48, 48, (byte)(180 + p * 5), 40, 60));
-            tree.Write($"data/Parasitized/C{p}P1_cell_2.png", TestImages.Png(52, 44, (byte)(170 + p * 5), 60, 50));
-            tree.Write($"data/Uninfected/C{p}P1_cell_3.png", TestImages.Png(48, 48, 50, 60, (byte)(180 + p * 5)));
-            tree.Write($"data/Uninfected/C{p}P1_cell_4.png", TestImages.Png(44, 52, 60, 40, (byte)(170 + p * 5)));
+            tree.Write($"data/Parasitized/C{p}P1_cell_1.png", TestImages.Png(TestImages.Tint.Red, 48, 48, seed: 4 * p));
+            tree.Write($"data/Parasitized/C{p}P1_cell_2.png", TestImages.Png(TestImages.Tint.Red, 52, 44, seed: 4 * p + 1));
+            tree.Write($"data/Uninfected/C{p}P1_cell_3.png", TestImages.Png(TestImages.Tint.Blue, 48, 48, seed: 4 * p + 2));
+            tree.Write($"data/Uninfected/C{p}P1_cell_4.png", TestImages.Png(TestImages.Tint.Blue, 44, 52, seed: 4 * p + 3));
         }
         var run = tree.Combine("run");
         var (code, error) = Run("train", "--trainer", "mobilenetv2-features", "--data", tree.Combine("data"), "--out", run,
