@@ -29,13 +29,14 @@ public sealed partial class MobileNetV2FeaturesTrainer
         /// <summary>The MobileNetV2 1.0/224 ONNX file (input <c>input</c>, output <c>features</c>). Required.</summary>
         public string BackbonePath { get; set; } = "";
 
-        /// <summary>How images are brought to 224x224. Default: <see cref="ImageResizingEstimator.ResizingKind.IsoPad"/>
-        /// (keeps the whole cell; the NIH crops already sit on black).</summary>
-        public ImageResizingEstimator.ResizingKind Resizing { get; set; } = ImageResizingEstimator.ResizingKind.IsoPad;
+        /// <summary>How images are brought to 224x224. Default: <see cref="ImageResizingEstimator.ResizingKind.Fill"/>
+        /// (stretch the whole crop; on the NIH validation part it beat IsoPad and IsoCrop by 1.5 and 2.4 points).</summary>
+        public ImageResizingEstimator.ResizingKind Resizing { get; set; } = ImageResizingEstimator.ResizingKind.Fill;
 
         /// <summary>Extra flipped/rotated views of each training image added to the classifier's training set (their
-        /// features are cached too). Prediction is unaffected. Default: <see cref="ImageAugmentation.None"/>.</summary>
-        public ImageAugmentation Augmentation { get; set; } = ImageAugmentation.None;
+        /// features are cached too). Prediction is unaffected. Default: <see cref="ImageAugmentation.Dihedral"/> (8 views;
+        /// the first run puts 8x the training images through the backbone, later runs read them from the cache).</summary>
+        public ImageAugmentation Augmentation { get; set; } = ImageAugmentation.Dihedral;
 
         /// <summary>The classifier trained on the features. Default: <see cref="FeatureClassifier.LbfgsMaximumEntropy"/>.</summary>
         public FeatureClassifier Classifier { get; set; } = FeatureClassifier.LbfgsMaximumEntropy;
@@ -51,11 +52,12 @@ public sealed partial class MobileNetV2FeaturesTrainer
         /// Default: 1/1280, matching unit-variance features.</summary>
         public float KernelGamma { get; set; } = 1f / MobileNetV2Backbone.FeatureCount;
 
-        /// <summary>L1 regularisation weight. Default: 0 (chosen on the validation part of the NIH data).</summary>
-        public float L1Regularization { get; set; }
+        /// <summary>L1 regularisation weight. Default: 100 (chosen with <see cref="L2Regularization"/> on the validation
+        /// part of the NIH data; the sparse model generalised best).</summary>
+        public float L1Regularization { get; set; } = 100f;
 
-        /// <summary>L2 regularisation weight. Default: 1.</summary>
-        public float L2Regularization { get; set; } = 1f;
+        /// <summary>L2 regularisation weight. Default: 30 (see <see cref="L1Regularization"/>).</summary>
+        public float L2Regularization { get; set; } = 30f;
 
         /// <summary>L-BFGS convergence tolerance (SDCA: its convergence tolerance). Default: 1e-7.</summary>
         public float OptimizationTolerance { get; set; } = 1e-7f;
