@@ -26,6 +26,8 @@ public static class CommandLineApp
             ExportCommand.Create(),
             ExplainCommand.Create(),
             FaithfulnessCommand.Create(),
+            TrainCommand.Create(),
+            EvaluateCommand.Create(),
         };
         return root;
     }
