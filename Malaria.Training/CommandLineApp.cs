@@ -22,7 +22,6 @@ public static class CommandLineApp
             InspectCommand.Create(),
             SplitCommand.Create(),
             DownloadCommand.Create(),
-            Torch.TorchTrainCommand.Create(),
             ExportCommand.Create(),
             ExplainCommand.Create(),
             FaithfulnessCommand.Create(),

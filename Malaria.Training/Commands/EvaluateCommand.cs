@@ -55,6 +55,8 @@ public static class EvaluateCommand
         if (missing is not null) throw new CommandLineException($"Image '{missing.Path}' does not exist.");
 
         var mlContext = new MLContext(1);
+        // Zips wrapping an exported network derive PredictedLabel with this saveable mapping.
+        Malaria.Inference.Models.ScoreArgMaxMapping.Register(mlContext);
         ITransformer loaded;
         try { loaded = mlContext.Model.Load(modelPath, out _); }
         catch (Exception ex) when (ex is not OutOfMemoryException)

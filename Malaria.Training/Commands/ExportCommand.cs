@@ -36,24 +36,30 @@ public static class ExportCommand
             if (!string.Equals(Path.GetExtension(onnxPath), ".onnx", StringComparison.OrdinalIgnoreCase))
                 throw new CommandLineException($"--out '{onnxPath}' must end in .onnx.");
             var labelList = parse.GetValue(labels)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var exportable = ExportableCheckpoint.Load(checkpointPath, labelList);
-            using var model = exportable.Model;
-            var state = exportable.State;
-
-            var existingCard = ModelCard.PathBeside(checkpointPath);
-            var card = File.Exists(existingCard) ? ModelCard.Load(existingCard) : new ModelCard();
-            card.Trainer ??= state.Architecture == "Cnn" ? "cnn" : $"mobilenetv2-{state.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}";
-            card.TrainingSeconds ??= state.TrainingSeconds;
-            card.Properties ??= new Dictionary<string, string>();
-            card.Properties["exportedFrom"] = checkpointPath;
-            card.Properties["epochs"] = state.EpochsDone.ToString(CultureInfo.InvariantCulture);
-            var files = OnnxModelPackage.Write(model, exportable.Labels, state.ImageSize, onnxPath, card);
-
-            AnsiConsole.MarkupLine($"Exported a [bold]{Markup.Escape(state.Architecture)}[/] ({state.ImageSize} px, labels {Markup.Escape(string.Join(", ", exportable.Labels))} from {Markup.Escape(exportable.LabelSource)}):");
+            var (files, architecture, imageSize, labelNames, labelSource) = Export(checkpointPath, onnxPath, labelList);
+            AnsiConsole.MarkupLine($"Exported a [bold]{Markup.Escape(architecture)}[/] ({imageSize} px, labels {Markup.Escape(string.Join(", ", labelNames))} from {Markup.Escape(labelSource)}):");
             foreach (var file in new[] { files.Onnx, files.Zip, files.Card })
                 AnsiConsole.MarkupLine($"  {Markup.Escape(file)} ({new FileInfo(file).Length:N0} bytes)");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Exports a checkpoint to <paramref name="onnxPath"/> with the ML.NET zip and model card beside it.</summary>
+    internal static (OnnxModelPackageFiles Files, string Architecture, int ImageSize, IReadOnlyList<string> Labels, string LabelSource) Export(
+        string checkpointPath, string onnxPath, IReadOnlyList<string>? labels = null)
+    {
+        var exportable = ExportableCheckpoint.Load(checkpointPath, labels);
+        using var model = exportable.Model;
+        var state = exportable.State;
+        var existingCard = ModelCard.PathBeside(checkpointPath);
+        var card = File.Exists(existingCard) ? ModelCard.Load(existingCard) : new ModelCard();
+        card.Trainer ??= state.Architecture == "Cnn" ? "cnn" : $"mobilenetv2-{state.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}";
+        card.TrainingSeconds ??= state.TrainingSeconds;
+        card.Properties ??= new Dictionary<string, string>();
+        card.Properties["exportedFrom"] = checkpointPath;
+        card.Properties["epochs"] = state.EpochsDone.ToString(CultureInfo.InvariantCulture);
+        var files = OnnxModelPackage.Write(model, exportable.Labels, state.ImageSize, onnxPath, card);
+        return (files, state.Architecture, state.ImageSize, exportable.Labels, exportable.LabelSource);
     }
 }
