@@ -87,9 +87,10 @@ public sealed class MalariaClassifier : IDisposable
         var generation = Acquire();
         try
         {
+            using var prepared = Prepare(generation.Info, image);
             var engine = generation.Rent();
             float[] scores;
-            try { scores = engine.Engine.Score(image); }
+            try { scores = engine.Engine.Score(prepared ?? image); }
             catch { engine.Dispose(); throw; }  // an engine that failed mid-prediction is not trusted again
             generation.Return(engine);
             return ToPrediction(generation.Info, scores);
@@ -168,9 +169,10 @@ public sealed class MalariaClassifier : IDisposable
         {
             var labels = generation.Info.Labels;
             var target = targetLabel is null ? -1 : IndexOfLabel(labels, targetLabel);
+            using var prepared = Prepare(generation.Info, image);
             var engine = generation.Rent();
             ClassActivation activation;
-            try { activation = engine.Engine.Explain(image); }
+            try { activation = engine.Engine.Explain(prepared ?? image); }
             catch (NotSupportedException) { generation.Return(engine); throw; }
             catch { engine.Dispose(); throw; }
             generation.Return(engine);
@@ -214,6 +216,16 @@ public sealed class MalariaClassifier : IDisposable
         return imagePaths.Select(path => Explain(path)).ToList();
     }
 
+    /// <summary>
+    /// The image as the model expects it: resized here with the trainer's smooth filter when the model card asks for
+    /// it (<see cref="ModelCard.SmoothResizing"/>), else null (the model's own pipeline resizes the original).
+    /// </summary>
+    private static MLImage? Prepare(ModelInfo model, MLImage image)
+    {
+        if (!string.Equals(model.Card.Resizing, ModelCard.SmoothResizing, StringComparison.Ordinal)) return null;
+        return SmoothResizer.Resize(image, model.InputWidth, model.InputHeight);
+    }
+
     private static int IndexOfLabel(IReadOnlyList<string> labels, string label)
     {
         for (var i = 0; i < labels.Count; i++)
@@ -241,8 +253,16 @@ public sealed class MalariaClassifier : IDisposable
                 for (var start = 0; start < images.Count; start += _options.BatchSize)
                 {
                     var chunk = Slice(images, start, Math.Min(_options.BatchSize, images.Count - start));
-                    foreach (var scores in engine.Engine.ScoreBatch(chunk))
-                        results.Add(ToPrediction(generation.Info, scores));
+                    var prepared = chunk.Select(image => Prepare(generation.Info, image)).ToList();
+                    try
+                    {
+                        foreach (var scores in engine.Engine.ScoreBatch(prepared.Select((p, i) => p ?? chunk[i]).ToList()))
+                            results.Add(ToPrediction(generation.Info, scores));
+                    }
+                    finally
+                    {
+                        foreach (var image in prepared) image?.Dispose();
+                    }
                 }
             }
             catch { engine.Dispose(); throw; }

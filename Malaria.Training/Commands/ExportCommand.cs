@@ -56,6 +56,8 @@ public static class ExportCommand
         var card = File.Exists(existingCard) ? ModelCard.Load(existingCard) : new ModelCard();
         card.Trainer ??= state.Architecture == "Cnn" ? "cnn" : $"mobilenetv2-{state.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}";
         card.TrainingSeconds ??= state.TrainingSeconds;
+        // TorchSharp networks train on smoothly resized images (DecodedImageSet); the classifier must resize the same way.
+        card.Resizing = ModelCard.SmoothResizing;
         card.Properties ??= new Dictionary<string, string>();
         card.Properties["exportedFrom"] = checkpointPath;
         card.Properties["epochs"] = state.EpochsDone.ToString(CultureInfo.InvariantCulture);
