@@ -35,6 +35,7 @@ public static class CommandLineApp
     public static int Run(string[] args)
     {
         ConfigureConsole();
+        if (args.Length == 0) return DefaultJob.Run(Run);
         var parse = Build().Parse(args);
         var verbose = parse.GetValue(Verbose);
         try
