@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Malaria.Inference;
+using Malaria.Tests.Commands;
 using Malaria.Training;
 
 namespace Malaria.Tests.MlNet;
@@ -8,14 +9,7 @@ namespace Malaria.Tests.MlNet;
 [NonParallelizable]
 public class TrainAndEvaluateCommandTests
 {
-    private static (int Code, string Error) Run(params string[] args)
-    {
-        var error = new StringWriter();
-        var previous = Console.Error;
-        Console.SetError(error);
-        try { return (CommandLineApp.Run(args), error.ToString()); }
-        finally { Console.SetError(previous); }
-    }
+    private static (int Code, string Error) Run(params string[] args) => Cli.Run(args);
 
     [Test]
     public void AMissingBackboneIsOneLineNamingTheFile()
