@@ -6,14 +6,7 @@ namespace Malaria.Tests.Commands;
 [NonParallelizable]
 public class CommandLineTests
 {
-    private static (int Code, string Error) Run(params string[] args)
-    {
-        var error = new StringWriter();
-        var previous = Console.Error;
-        Console.SetError(error);
-        try { return (CommandLineApp.Run(args), error.ToString()); }
-        finally { Console.SetError(previous); }
-    }
+    private static (int Code, string Error) Run(params string[] args) => Cli.Run(args);
 
     [Test]
     public void EveryCommandHasHelp()

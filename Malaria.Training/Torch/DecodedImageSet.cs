@@ -68,14 +68,22 @@ internal sealed class DecodedImageSet
         return new DecodedImageSet(images, size, pixels, labels);
     }
 
+    /// <summary>
+    /// Decodes and resizes with the inference library's own code (its decoder, then <c>SmoothResizer</c>), so a network
+    /// sees exactly the pixels in training that the library will feed it in production.
+    /// </summary>
     private static void DecodeInto(string path, int size, Span<byte> planes)
     {
-        using var decoded = SKBitmap.Decode(path)
-            ?? throw new InvalidDataException($"Image '{path}' could not be decoded (not a supported image or corrupt).");
-        var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var resized = decoded.Resize(info, SKFilterQuality.Medium)
-            ?? throw new InvalidDataException($"Image '{path}' could not be resized to {size}x{size}.");
-        var rgba = resized.GetPixelSpan();
+        byte[] rgba;
+        try
+        {
+            using var decoded = Malaria.Inference.Imaging.ImageDecoder.DecodeFile(path);
+            rgba = Malaria.Inference.Imaging.SmoothResizer.ResizeToRgba(decoded, size, size);
+        }
+        catch (Malaria.Inference.Imaging.InvalidImageException ex)
+        {
+            throw new InvalidDataException(ex.Message, ex);
+        }
         var plane = size * size;
         for (int p = 0, o = 0; p < plane; p++, o += 4)
         {

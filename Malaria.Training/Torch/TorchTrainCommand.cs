@@ -65,7 +65,7 @@ public static class TorchTrainCommand
             new Option<bool>("--no-augment") { Description = "Turn off flips, rotations and colour jitter." },
             new Option<int>("--threads") { Description = "LibTorch threads (default: all cores)." },
             new Option<bool>("--resume") { Description = "Continue the interrupted run in --out from its last checkpoint." },
-            new Option<FileInfo?>("--backbone") { Description = "mobilenetv2: the ImageNet ONNX file (default ../shared/models/mobilenetv2-imagenet/mobilenetv2_1.0_224.onnx)." });
+            SharedOption(command, "--backbone") as Option<FileInfo?> ?? new Option<FileInfo?>("--backbone") { Description = "mobilenetv2: the ImageNet ONNX file (default ../shared/models/mobilenetv2-imagenet/mobilenetv2_1.0_224.onnx)." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
         foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text;
+using Malaria.Inference.IO;
+
+namespace Malaria.Training.Evaluation;
+
+/// <summary>Writes an <see cref="EvaluationResult"/> into a run folder: <c>metrics.json</c>, <c>report.md</c>,
+/// <c>confusion-matrix.png</c> and <c>roc-curve.png</c>, each atomically.</summary>
+public static class EvaluationReport
+{
+    /// <summary>File names written into the folder.</summary>
+    public const string MetricsFile = "metrics.json", ReportFile = "report.md", ConfusionMatrixFile = "confusion-matrix.png", RocCurveFile = "roc-curve.png";
+
+    /// <summary>Writes all four files; <paramref name="title"/> and <paramref name="details"/> head the report.</summary>
+    public static void Write(string folder, EvaluationResult result, string title, IEnumerable<(string Name, string Value)> details)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        Directory.CreateDirectory(folder);
+        AtomicFile.WriteAllText(Path.Combine(folder, MetricsFile), result.ToJson());
+        AtomicFile.WriteAllText(Path.Combine(folder, ReportFile), Markdown(result, title, details));
+        AtomicFile.WriteAllBytes(Path.Combine(folder, ConfusionMatrixFile), Plots.ConfusionMatrix(result));
+        AtomicFile.WriteAllBytes(Path.Combine(folder, RocCurveFile), Plots.RocCurve(result));
+    }
+
+    /// <summary>The readable report.</summary>
+    public static string Markdown(EvaluationResult r, string title, IEnumerable<(string Name, string Value)> details)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var md = new StringBuilder();
+        md.Append(c, $"# {title}\n\n");
+        foreach (var (name, value) in details) md.Append(c, $"- {name}: {value}\n");
+        md.Append(c, $"\n## Metrics on the {r.Part} part ({r.Rows:N0} images, positive = {r.PositiveLabel})\n\n");
+        md.Append("| metric | value |\n| --- | ---: |\n");
+        foreach (var (name, value) in new (string, double)[]
+        {
+            ("accuracy", r.Accuracy), ("macro accuracy", r.MacroAccuracy), ("precision", r.Precision), ("recall (sensitivity)", r.Recall),
+            ("specificity", r.Specificity), ("F1", r.F1), ("ROC AUC", r.Auc), ("PR AUC", r.PrAuc), ("log-loss", r.LogLoss),
+            ("log-loss reduction", r.LogLossReduction),
+        })
+            md.Append(c, $"| {name} | {value:F4} |\n");
+        foreach (var (label, loss) in r.PerClassLogLoss) md.Append(c, $"| log-loss of {label} | {loss:F4} |\n");
+        md.Append("\n## Confusion matrix (rows: true, columns: predicted)\n\n| |");
+        foreach (var label in r.Labels) md.Append(c, $" {label} |");
+        md.Append("\n| --- |").Append(string.Concat(r.Labels.Select(_ => " ---: |"))).Append('\n');
+        for (var t = 0; t < r.Labels.Count; t++)
+        {
+            md.Append(c, $"| **{r.Labels[t]}** |");
+            foreach (var n in r.ConfusionMatrix[t]) md.Append(c, $" {n:N0} |");
+            md.Append('\n');
+        }
+        md.Append(c, $"\n![confusion matrix]({ConfusionMatrixFile})\n![ROC curve]({RocCurveFile})\n");
+        return md.ToString();
+    }
+}
