@@ -40,7 +40,11 @@ public static class TrainCommand
         var augmentation = new Option<ImageAugmentation>("--augmentation") { Description = "Flipped/rotated views of the training images added to the classifier's training set.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().Augmentation };
         var kernelRank = new Option<int>("--kernel-rank") { Description = "Random Fourier features of a Gaussian kernel before the classifier (0 = off).", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().KernelMapRank };
         var kernelGamma = new Option<float>("--kernel-gamma") { Description = "Gaussian kernel gamma for --kernel-rank.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().KernelGamma };
-        var averageViews = new Option<bool>("--average-views") { Description = "Average the features of each image's 8 rotations/mirror images inside the model (8x prediction cost)." };
+        var averageViews = new Option<bool>("--average-views")
+        {
+            Description = "Average the features of each image's 8 rotations/mirror images inside the model (8x prediction cost); --average-views false turns it off.",
+            DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().AverageViewsAtPrediction,
+        };
         var l1 = new Option<float>("--l1") { Description = "L1 regularisation.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().L1Regularization };
         var l2 = new Option<float>("--l2") { Description = "L2 regularisation.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().L2Regularization };
         var iterations = new Option<int?>("--max-iterations") { Description = "Iteration cap of the classifier (default: the trainer's own)." };

@@ -41,9 +41,10 @@ public sealed partial class MobileNetV2FeaturesTrainer
         /// <summary>
         /// Test-time augmentation inside the model: the saved chain's ONNX graph is wrapped (<see cref="ViewAveragingBackbone"/>)
         /// so each image's features are the mean over its 8 rotations and mirror images; 8x the backbone work per
-        /// prediction. Training is unaffected. Default: false.
+        /// prediction. Training is unaffected. Default: true (on the NIH validation part: accuracy 0.9595 to 0.9636,
+        /// ROC AUC 0.9875 to 0.9908).
         /// </summary>
-        public bool AverageViewsAtPrediction { get; set; }
+        public bool AverageViewsAtPrediction { get; set; } = true;
 
         /// <summary>The classifier trained on the features. Default: <see cref="FeatureClassifier.LbfgsMaximumEntropy"/>.</summary>
         public FeatureClassifier Classifier { get; set; } = FeatureClassifier.LbfgsMaximumEntropy;
