@@ -4,6 +4,7 @@ namespace Malaria.Inference;
 public sealed class CellPrediction
 {
     private readonly float[] _scores;
+    private IReadOnlyDictionary<string, float>? _byLabel;
 
     internal CellPrediction(IReadOnlyList<string> labels, string positiveLabel, float[] scores, string modelVersion)
     {
@@ -34,7 +35,8 @@ public sealed class CellPrediction
     public IReadOnlyList<float> ScoreVector => _scores;
 
     /// <summary>The probability of every label, by label.</summary>
-    public IReadOnlyDictionary<string, float> Scores => Labels.Select((label, i) => KeyValuePair.Create(label, _scores[i])).ToDictionary();
+    public IReadOnlyDictionary<string, float> Scores =>
+        _byLabel ??= Labels.Select((label, i) => KeyValuePair.Create(label, _scores[i])).ToDictionary(StringComparer.Ordinal);
 
     /// <summary>The version (SHA-256) of the model that produced this prediction.</summary>
     public string ModelVersion { get; }

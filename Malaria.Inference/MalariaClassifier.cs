@@ -1,3 +1,4 @@
+using Malaria.Inference.Explainability;
 using Malaria.Inference.Imaging;
 using Malaria.Inference.Models;
 using Malaria.Inference.Pooling;
@@ -86,9 +87,10 @@ public sealed class MalariaClassifier : IDisposable
         var generation = Acquire();
         try
         {
+            using var prepared = Prepare(generation.Info, image);
             var engine = generation.Rent();
             float[] scores;
-            try { scores = engine.Engine.Score(image); }
+            try { scores = engine.Engine.Score(prepared ?? image); }
             catch { engine.Dispose(); throw; }  // an engine that failed mid-prediction is not trusted again
             generation.Return(engine);
             return ToPrediction(generation.Info, scores);
@@ -115,6 +117,17 @@ public sealed class MalariaClassifier : IDisposable
         return Classify(image);
     }
 
+    /// <summary>
+    /// Reads an encoded image from a stream asynchronously (as ASP.NET Core request bodies must be read), then
+    /// classifies it. The model run itself is synchronous CPU work.
+    /// </summary>
+    /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
+    public async Task<CellPrediction> ClassifyAsync(Stream imageStream, string? sourceName = null, CancellationToken cancellationToken = default)
+    {
+        using var image = await ImageDecoder.DecodeAsync(imageStream, sourceName, _options.ImageLimits, cancellationToken).ConfigureAwait(false);
+        return Classify(image);
+    }
+
     /// <summary>Classifies an encoded image held in memory.</summary>
     /// <param name="encodedImage">PNG, JPEG or BMP bytes.</param>
     /// <param name="sourceName">Named in error messages.</param>
@@ -123,6 +136,101 @@ public sealed class MalariaClassifier : IDisposable
     {
         using var image = ImageDecoder.Decode(encodedImage.Span, sourceName, _options.ImageLimits);
         return Classify(image);
+    }
+
+    /// <summary>Whether the serving model can explain its predictions (it has a class activation output).</summary>
+    public bool CanExplain
+    {
+        get
+        {
+            var generation = Acquire();
+            try
+            {
+                var engine = generation.Rent();
+                var can = engine.Engine.CanExplain;
+                generation.Return(engine);
+                return can;
+            }
+            finally { generation.Release(); }
+        }
+    }
+
+    /// <summary>
+    /// Classifies a decoded image and computes the Grad-CAM heatmap of <paramref name="targetLabel"/> (default: the
+    /// predicted label) at the image's size. The image is not disposed.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model has no class activation output (see <see cref="CanExplain"/>).</exception>
+    /// <exception cref="ArgumentException">The model has no label <paramref name="targetLabel"/>.</exception>
+    public CellExplanation Explain(MLImage image, string? targetLabel = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var generation = Acquire();
+        try
+        {
+            var labels = generation.Info.Labels;
+            var target = targetLabel is null ? -1 : IndexOfLabel(labels, targetLabel);
+            using var prepared = Prepare(generation.Info, image);
+            var engine = generation.Rent();
+            ClassActivation activation;
+            try { activation = engine.Engine.Explain(prepared ?? image); }
+            catch (NotSupportedException) { generation.Return(engine); throw; }
+            catch { engine.Dispose(); throw; }
+            generation.Return(engine);
+            var prediction = ToPrediction(generation.Info, activation.Scores);
+            if (target < 0) target = IndexOfLabel(labels, prediction.Label);
+            var heatmap = Heatmap.FromActivationMap(activation.MapOf(target), activation.MapWidth, activation.MapHeight, image.Width, image.Height);
+            return new CellExplanation(prediction, labels[target], heatmap, image);
+        }
+        finally { generation.Release(); }
+    }
+
+    /// <summary>Explains an image file (PNG, JPEG or BMP); see <see cref="Explain(MLImage, string?)"/>.</summary>
+    /// <exception cref="InvalidImageException">The file is not a usable image; the message names it.</exception>
+    public CellExplanation Explain(string imagePath, string? targetLabel = null)
+    {
+        using var image = ImageDecoder.DecodeFile(imagePath, _options.ImageLimits);
+        return Explain(image, targetLabel);
+    }
+
+    /// <summary>Explains an encoded image read from a stream; see <see cref="Explain(MLImage, string?)"/>.</summary>
+    /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
+    public CellExplanation Explain(Stream imageStream, string? sourceName = null, string? targetLabel = null)
+    {
+        using var image = ImageDecoder.Decode(imageStream, sourceName, _options.ImageLimits);
+        return Explain(image, targetLabel);
+    }
+
+    /// <summary>Explains an encoded image held in memory; see <see cref="Explain(MLImage, string?)"/>.</summary>
+    /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
+    public CellExplanation Explain(ReadOnlyMemory<byte> encodedImage, string? sourceName = null, string? targetLabel = null)
+    {
+        using var image = ImageDecoder.Decode(encodedImage.Span, sourceName, _options.ImageLimits);
+        return Explain(image, targetLabel);
+    }
+
+    /// <summary>Explains image files in order, each against its predicted label.</summary>
+    public IReadOnlyList<CellExplanation> ExplainBatch(IEnumerable<string> imagePaths)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        // Explanations run one image at a time: the maps are small, and each needs its own image kept for the overlay.
+        return imagePaths.Select(path => Explain(path)).ToList();
+    }
+
+    /// <summary>
+    /// The image as the model expects it: resized here with the trainer's smooth filter when the model card asks for
+    /// it (<see cref="ModelCard.SmoothResizing"/>), else null (the model's own pipeline resizes the original).
+    /// </summary>
+    private static MLImage? Prepare(ModelInfo model, MLImage image)
+    {
+        if (!string.Equals(model.Card.Resizing, ModelCard.SmoothResizing, StringComparison.Ordinal)) return null;
+        return SmoothResizer.Resize(image, model.InputWidth, model.InputHeight);
+    }
+
+    private static int IndexOfLabel(IReadOnlyList<string> labels, string label)
+    {
+        for (var i = 0; i < labels.Count; i++)
+            if (string.Equals(labels[i], label, StringComparison.Ordinal)) return i;
+        throw new ArgumentException($"The model has no label '{label}'; its labels are {string.Join(", ", labels)}.", nameof(label));
     }
 
     /// <summary>
@@ -145,8 +253,16 @@ public sealed class MalariaClassifier : IDisposable
                 for (var start = 0; start < images.Count; start += _options.BatchSize)
                 {
                     var chunk = Slice(images, start, Math.Min(_options.BatchSize, images.Count - start));
-                    foreach (var scores in engine.Engine.ScoreBatch(chunk))
-                        results.Add(ToPrediction(generation.Info, scores));
+                    var prepared = chunk.Select(image => Prepare(generation.Info, image)).ToList();
+                    try
+                    {
+                        foreach (var scores in engine.Engine.ScoreBatch(prepared.Select((p, i) => p ?? chunk[i]).ToList()))
+                            results.Add(ToPrediction(generation.Info, scores));
+                    }
+                    finally
+                    {
+                        foreach (var image in prepared) image?.Dispose();
+                    }
                 }
             }
             catch { engine.Dispose(); throw; }
@@ -190,6 +306,8 @@ public sealed class MalariaClassifier : IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         lock (_reloadLock)
         {
+            // Disposed while waiting for the lock: swapping now would leave a generation nobody retires.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             var serving = _current;
             LoadedModel loaded;
             try { loaded = LoadSettled(); }
@@ -207,6 +325,11 @@ public sealed class MalariaClassifier : IDisposable
                 return true;
             }
 
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                loaded.Dispose();
+                throw new ObjectDisposedException(GetType().FullName);
+            }
             var next = new ModelGeneration(loaded, _options.MaxEnginesPerModel);
             Volatile.Write(ref _current, next);
             serving.Retire();  // disposed when its last in-flight call releases it

@@ -25,6 +25,16 @@ public sealed class ModelCard
     /// <summary>Height in pixels the model resizes images to.</summary>
     public int InputHeight { get; set; }
 
+    /// <summary>
+    /// How images are stretched to the input size before the model runs: null (or <c>nearest</c>) leaves it to the
+    /// model's own pipeline (ML.NET's nearest-neighbour <c>ResizeImages</c> in a zip); <see cref="SmoothResizing"/>
+    /// means the classifier resizes first with the same smooth filter the trainer used.
+    /// </summary>
+    public string? Resizing { get; set; }
+
+    /// <summary>The <see cref="Resizing"/> value of models trained on smoothly resized images (the TorchSharp networks).</summary>
+    public const string SmoothResizing = "smooth";
+
     /// <summary>Which trainer produced the model (e.g. <c>mobilenetv2-features</c>, <c>cnn</c>).</summary>
     public string? Trainer { get; set; }
 

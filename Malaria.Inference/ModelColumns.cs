@@ -18,4 +18,10 @@ public static class ModelColumns
 
     /// <summary>Output: one probability per label, in <see cref="ModelCard.Labels"/> order.</summary>
     public const string Score = "Score";
+
+    /// <summary>
+    /// Optional output: class activation maps [1, labels, h, w] from the last convolutional block (exact Grad-CAM for
+    /// networks with a pooled linear head). Models that have it can explain their predictions.
+    /// </summary>
+    public const string Cam = "Cam";
 }

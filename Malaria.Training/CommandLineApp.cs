@@ -22,6 +22,9 @@ public static class CommandLineApp
             InspectCommand.Create(),
             SplitCommand.Create(),
             DownloadCommand.Create(),
+            ExportCommand.Create(),
+            ExplainCommand.Create(),
+            FaithfulnessCommand.Create(),
             TrainCommand.Create(),
             EvaluateCommand.Create(),
         };
@@ -32,6 +35,7 @@ public static class CommandLineApp
     public static int Run(string[] args)
     {
         ConfigureConsole();
+        if (args.Length == 0) return DefaultJob.Run(Run);
         var parse = Build().Parse(args);
         var verbose = parse.GetValue(Verbose);
         try
@@ -42,6 +46,7 @@ public static class CommandLineApp
         {
             var root = Unwrap(ex);
             var message = root is CommandLineException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+                    or Malaria.Inference.Imaging.InvalidImageException or Malaria.Inference.Models.ModelLoadException
                 ? root.Message
                 : $"{root.GetType().Name}: {root.Message}";
             Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")} (run with --verbose for details)");

@@ -44,6 +44,28 @@ public static class ImageDecoder
         return Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), sourceName, limits);
     }
 
+    /// <summary>
+    /// Reads a stream asynchronously to its end (at most <see cref="ImageLimits.MaxBytes"/>) and decodes it: for
+    /// request bodies, which ASP.NET Core does not allow to be read synchronously.
+    /// </summary>
+    /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
+    public static async Task<MLImage> DecodeAsync(Stream stream, string? sourceName = null, ImageLimits? limits = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        limits ??= ImageLimits.Default;
+        sourceName ??= "(stream)";
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limits.MaxBytes)
+                throw new InvalidImageException(sourceName, InvalidImageReason.TooLarge, $"the stream is longer than the limit of {limits.MaxBytes:N0} bytes.");
+            buffer.Write(chunk, 0, read);
+        }
+        return Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), sourceName, limits);
+    }
+
     /// <summary>Validates and decodes an encoded image held in memory.</summary>
     /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
     public static MLImage Decode(ReadOnlySpan<byte> data, string? sourceName = null, ImageLimits? limits = null)

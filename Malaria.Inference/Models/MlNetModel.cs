@@ -11,19 +11,24 @@ internal sealed class MlNetModel : LoadedModel
     private readonly ITransformer _transformer;
     private readonly SchemaDefinition _inputDefinition;
     private readonly DataViewSchema _inputSchema;
+    private readonly (int Height, int Width)? _camShape;
 
-    private MlNetModel(ModelInfo info, MLContext context, ITransformer transformer, SchemaDefinition inputDefinition, DataViewSchema inputSchema)
+    private MlNetModel(ModelInfo info, MLContext context, ITransformer transformer, SchemaDefinition inputDefinition, DataViewSchema inputSchema,
+        (int Height, int Width)? camShape)
         : base(info)
     {
         _context = context;
         _transformer = transformer;
         _inputDefinition = inputDefinition;
         _inputSchema = inputSchema;
+        _camShape = camShape;
     }
 
     public static MlNetModel Load(ModelInfo info, byte[] bytes)
     {
         var context = new MLContext(seed: 0);
+        // Zips wrapping an exported ONNX classifier derive PredictedLabel with this custom mapping.
+        ScoreArgMaxMapping.Register(context);
         ITransformer transformer;
         DataViewSchema savedSchema;
         try
@@ -56,7 +61,7 @@ internal sealed class MlNetModel : LoadedModel
                 throw new ModelLoadException(info.Path, $"it cannot score from the '{ModelColumns.Image}' column alone: {ex.Message}", ex);
             }
             CheckScoreColumn(info, output);
-            return new MlNetModel(info, context, transformer, definition, inputSchema);
+            return new MlNetModel(info, context, transformer, definition, inputSchema, CamShape(info, output));
         }
         catch
         {
@@ -85,6 +90,15 @@ internal sealed class MlNetModel : LoadedModel
                 throw new ModelLoadException(info.Path,
                     $"its scores are for labels [{string.Join(", ", slotNames)}] but the model card says [{string.Join(", ", labels)}].");
         }
+    }
+
+    /// <summary>The map size of the optional <see cref="ModelColumns.Cam"/> column, [1, labels, h, w]; null without one.</summary>
+    private static (int Height, int Width)? CamShape(ModelInfo info, DataViewSchema output)
+    {
+        if (output.GetColumnOrNull(ModelColumns.Cam) is not { Type: VectorDataViewType { ItemType: NumberDataViewType } cam } || cam.ItemType.RawType != typeof(float))
+            return null;
+        var dims = cam.Dimensions;
+        return dims.Length >= 3 && dims[^3] == info.Labels.Count && dims[^2] > 0 && dims[^1] > 0 ? (dims[^2], dims[^1]) : null;
     }
 
     public override ScoringEngine CreateEngine() => new Engine(this);
@@ -116,13 +130,22 @@ internal sealed class MlNetModel : LoadedModel
         public float[]? Score { get; set; }
     }
 
+    /// <summary>The output row of an explanation: scores and the flattened class activation maps.</summary>
+    internal sealed class CamRow
+    {
+        [ColumnName(ModelColumns.Score)]
+        public float[]? Score { get; set; }
+
+        [ColumnName(ModelColumns.Cam)]
+        public float[]? Cam { get; set; }
+    }
+
     private sealed class Engine : ScoringEngine
     {
         private readonly MlNetModel _model;
         private readonly PredictionEngine<ImageRow, ScoreRow> _engine;
         private readonly ImageRow _input = new();
         private ScoreRow _output = new();
-
         private readonly BatchSource _batchSource = new();
         private readonly IDataView _batchScored;
         private readonly DataViewSchema.Column _batchScoreColumn;
@@ -163,7 +186,7 @@ internal sealed class MlNetModel : LoadedModel
 
         public override float[][] ScoreBatch(IReadOnlyList<MLImage> images)
         {
-            // One Transform over the whole batch: the pipeline streams the rows through each transformer once.
+            // One cursor over the whole batch, not a PredictionEngine call per image.
             var rows = new ImageRow[images.Count];
             var owned = new MLImage?[images.Count];
             for (var i = 0; i < rows.Length; i++)
@@ -191,6 +214,7 @@ internal sealed class MlNetModel : LoadedModel
                 var index = 0;
                 while (cursor.MoveNext())
                 {
+                    if (index == rows.Length) throw new InvalidOperationException($"The model returned more rows than the {rows.Length} images.");
                     getter(ref buffer);
                     results[index++] = buffer.DenseValues().ToArray();
                 }
@@ -207,6 +231,33 @@ internal sealed class MlNetModel : LoadedModel
             return (float[])score.Clone();
         }
 
-        public override void Dispose() => _engine.Dispose();
+        private PredictionEngine<ImageRow, CamRow>? _camEngine;
+
+        public override bool CanExplain => _model._camShape is not null;
+
+        public override ClassActivation Explain(MLImage image)
+        {
+            if (_model._camShape is not { } shape)
+                throw new NotSupportedException($"Model '{_model.Info.Path}' has no '{ModelColumns.Cam}' column, so it cannot explain its predictions; only networks exported by this project's trainer have one.");
+            // Built on first use: most engines only ever classify.
+            _camEngine ??= _model._context.Model.CreatePredictionEngine<ImageRow, CamRow>(_model._transformer, _model._inputSchema);
+            var owned = ProtectFromResize(image);
+            var input = new ImageRow { Image = owned ?? image };
+            try
+            {
+                var row = _camEngine.Predict(input);
+                var cam = row.Cam ?? [];
+                if (cam.Length != _model.Info.Labels.Count * shape.Height * shape.Width)
+                    throw new InvalidOperationException($"Model '{_model.Info.Path}' returned {cam.Length} activation values; expected {_model.Info.Labels.Count} x {shape.Height} x {shape.Width}.");
+                return new ClassActivation(Copy(row.Score), cam, shape.Height, shape.Width);
+            }
+            finally { owned?.Dispose(); }
+        }
+
+        public override void Dispose()
+        {
+            _engine.Dispose();
+            _camEngine?.Dispose();
+        }
     }
 }

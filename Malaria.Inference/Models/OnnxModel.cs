@@ -13,16 +13,21 @@ internal sealed class OnnxModel : LoadedModel
     /// <summary>The output every exported Malaria ONNX model must have.</summary>
     public const string ProbabilitiesOutput = "probabilities";
 
+    /// <summary>The optional class activation output [N,labels,h,w] of exported networks.</summary>
+    public const string CamOutput = "cam";
+
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly string _inputName;
     private readonly bool _fixedBatchOfOne;
+    private readonly bool _hasCam;
 
-    private OnnxModel(ModelInfo info, InferenceSession session, string inputName, bool fixedBatchOfOne) : base(info)
+    private OnnxModel(ModelInfo info, InferenceSession session, string inputName, bool fixedBatchOfOne, bool hasCam) : base(info)
     {
         _session = session;
         _inputName = inputName;
         _fixedBatchOfOne = fixedBatchOfOne;
+        _hasCam = hasCam;
     }
 
     public static OnnxModel Load(ModelInfo info, byte[] bytes)
@@ -45,7 +50,8 @@ internal sealed class OnnxModel : LoadedModel
             var outDims = output.Dimensions;
             if (output.ElementType != typeof(float) || outDims.Length != 2 || (outDims[1] > 0 && outDims[1] != info.Labels.Count))
                 throw new ModelLoadException(info.Path, $"its '{ProbabilitiesOutput}' output is {output.ElementType.Name}[{string.Join(",", outDims)}]; expected float [N,{info.Labels.Count}] for labels {string.Join("/", info.Labels)}.");
-            return new OnnxModel(info, session, inputName, fixedBatchOfOne: dims[0] == 1);
+            var hasCam = session.OutputMetadata.TryGetValue(CamOutput, out var cam) && cam.ElementType == typeof(float) && cam.Dimensions.Length == 4;
+            return new OnnxModel(info, session, inputName, fixedBatchOfOne: dims[0] == 1, hasCam);
         }
         catch
         {
@@ -79,15 +85,32 @@ internal sealed class OnnxModel : LoadedModel
             return results;
         }
 
-        private float[][] Run(IReadOnlyList<MLImage> images)
+        public override bool CanExplain => model._hasCam;
+
+        public override ClassActivation Explain(MLImage image)
+        {
+            if (!model._hasCam)
+                throw new NotSupportedException($"Model '{model.Info.Path}' has no '{CamOutput}' output, so it cannot explain its predictions; export it with this project's trainer to get one.");
+            using var input = Prepare([image]);
+            using var outputs = model._session.Run(model._runOptions, [model._inputName], [input], [ProbabilitiesOutput, CamOutput]);
+            var scores = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            var shape = outputs[1].GetTensorTypeAndShape().Shape;
+            return new ClassActivation(scores, outputs[1].GetTensorDataAsSpan<float>().ToArray(), (int)shape[2], (int)shape[3]);
+        }
+
+        private OrtValue Prepare(IReadOnlyList<MLImage> images)
         {
             var imageSize = 3 * _width * _height;
             var length = images.Count * imageSize;
             if (_buffer.Length < length) _buffer = new float[length];
             for (var i = 0; i < images.Count; i++)
                 TensorPreprocessor.FillChw(images[i], _buffer.AsSpan(i * imageSize, imageSize), _width, _height);
+            return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _buffer.AsMemory(0, length), [images.Count, 3, _height, _width]);
+        }
 
-            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _buffer.AsMemory(0, length), [images.Count, 3, _height, _width]);
+        private float[][] Run(IReadOnlyList<MLImage> images)
+        {
+            using var input = Prepare(images);
             using var outputs = model._session.Run(model._runOptions, [model._inputName], [input], [ProbabilitiesOutput]);
             var probabilities = outputs[0].GetTensorDataAsSpan<float>();
             var labels = model.Info.Labels.Count;

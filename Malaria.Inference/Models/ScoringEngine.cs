@@ -13,5 +13,13 @@ internal abstract class ScoringEngine : IDisposable
     /// <summary>Scores of several images in one model run, in input order.</summary>
     public abstract float[][] ScoreBatch(IReadOnlyList<MLImage> images);
 
+    /// <summary>Whether <see cref="Explain"/> is available: the model has a class activation output.</summary>
+    public virtual bool CanExplain => false;
+
+    /// <summary>Scores and class activation maps of one image.</summary>
+    /// <exception cref="NotSupportedException">The model has no class activation output.</exception>
+    public virtual ClassActivation Explain(MLImage image) =>
+        throw new NotSupportedException("This model has no class activation output.");
+
     public abstract void Dispose();
 }

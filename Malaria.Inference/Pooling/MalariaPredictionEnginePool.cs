@@ -96,9 +96,21 @@ public sealed class MalariaPredictionEnginePool : IDisposable
     public CellPrediction Predict(string modelName, Stream imageStream, string? sourceName = null) =>
         GetClassifier(modelName).Classify(imageStream, sourceName);
 
+    /// <summary>Reads an encoded image stream asynchronously (e.g. a request body) and classifies it with a named model.</summary>
+    public Task<CellPrediction> PredictAsync(string modelName, Stream imageStream, string? sourceName = null, CancellationToken cancellationToken = default) =>
+        GetClassifier(modelName).ClassifyAsync(imageStream, sourceName, cancellationToken);
+
     /// <summary>Classifies decoded images in batched model runs, keeping their order.</summary>
     public IReadOnlyList<CellPrediction> PredictBatch(string modelName, IReadOnlyList<MLImage> images) =>
         GetClassifier(modelName).ClassifyBatch(images);
+
+    /// <summary>Classifies with the named model and returns the Grad-CAM heatmap of <paramref name="targetLabel"/> (default: the predicted one).</summary>
+    public Explainability.CellExplanation Explain(string modelName, MLImage image, string? targetLabel = null) =>
+        GetClassifier(modelName).Explain(image, targetLabel);
+
+    /// <summary>Explains an image file with the named model.</summary>
+    public Explainability.CellExplanation Explain(string modelName, string imagePath, string? targetLabel = null) =>
+        GetClassifier(modelName).Explain(imagePath, targetLabel);
 
     /// <summary>The version (SHA-256) of the file a named model serves.</summary>
     public string GetVersion(string modelName) => GetClassifier(modelName).Version;

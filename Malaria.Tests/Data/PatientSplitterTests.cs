@@ -54,4 +54,20 @@ public class PatientSplitterTests
     {
         Assert.Throws<Malaria.Training.CommandLineException>(() => PatientSplitter.Split(SyntheticPatients(), 1, 0.5, 0.5));
     }
+
+    [Test]
+    public void SamplingKeepsTheShareOfEachPartAndLabelAndNoNewGroupsOnAnySide()
+    {
+        var split = PatientSplitter.Split(SyntheticPatients(), seed: 3);
+        var sample = PatientSplitter.Sample(split, 0.25, seed: 3);
+        foreach (var part in Enum.GetValues<SplitPart>())
+            foreach (var label in new[] { "Parasitized", "Uninfected" })
+            {
+                var all = split.Count(e => e.Part == part && e.Image.Label == label);
+                Assert.That(sample.Count(e => e.Part == part && e.Image.Label == label), Is.EqualTo(Math.Max(1, (int)Math.Round(all * 0.25))), $"{part}/{label}");
+            }
+        var partOf = split.ToDictionary(e => e.Image.Path, e => e.Part);
+        Assert.That(sample.All(e => partOf[e.Image.Path] == e.Part), Is.True);
+        Assert.That(PatientSplitter.Sample(split, 0.25, seed: 3).Select(e => e.Image.Path), Is.EqualTo(sample.Select(e => e.Image.Path)));
+    }
 }

@@ -54,7 +54,12 @@ public static class EvaluateCommand
         var missing = images.FirstOrDefault(i => !File.Exists(i.Path));
         if (missing is not null) throw new CommandLineException($"Image '{missing.Path}' does not exist.");
 
+        if (string.Equals(card.Resizing, ModelCard.SmoothResizing, StringComparison.Ordinal))
+            return Report(modelPath, card, images, partName, outFolder, ScoreWithClassifier(modelPath, card, images), new MLContext(1));
+
         var mlContext = new MLContext(1);
+        // Zips wrapping an exported network derive PredictedLabel with this saveable mapping.
+        Malaria.Inference.Models.ScoreArgMaxMapping.Register(mlContext);
         ITransformer loaded;
         try { loaded = mlContext.Model.Load(modelPath, out _); }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -81,16 +86,40 @@ public static class EvaluateCommand
             scored = ScoredSet.FromDataView(scoredView, card.Labels, ModelColumns.Label, ModelColumns.Score,
                 n => { if (n % 500 == 0) Console.WriteLine($"scored {n:N0}/{images.Count:N0}"); });
         }
-        var result = ModelEvaluator.Evaluate(mlContext, scored!, card.PositiveLabel, partName);
+        return Report(modelPath, card, images, partName, outFolder, (scored!, watch.Elapsed), mlContext);
+    }
+
+    /// <summary>
+    /// Scores through <see cref="MalariaClassifier"/>, the inference library's path, for models that need the library's
+    /// own preprocessing (see <see cref="ModelCard.Resizing"/>).
+    /// </summary>
+    private static (ScoredSet Scored, TimeSpan Elapsed) ScoreWithClassifier(string modelPath, ModelCard card, IReadOnlyList<LabeledImage> images)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var classifier = MalariaClassifier.Load(modelPath);
+        var scores = new List<float[]>(images.Count);
+        foreach (var chunk in images.Chunk(256))
+        {
+            scores.AddRange(classifier.ClassifyBatch(chunk.Select(i => i.Path)).Select(p => p.ScoreVector.ToArray()));
+            Console.WriteLine($"scored {scores.Count:N0}/{images.Count:N0}");
+        }
+        var truth = images.Select(i => card.Labels.ToList().IndexOf(i.Label)).ToList();
+        return (new ScoredSet(card.Labels, truth, scores), watch.Elapsed);
+    }
+
+    private static EvaluationResult Report(string modelPath, ModelCard card, IReadOnlyList<LabeledImage> images, string partName, string outFolder,
+        (ScoredSet Scored, TimeSpan Elapsed) scoring, MLContext mlContext)
+    {
+        var result = ModelEvaluator.Evaluate(mlContext, scoring.Scored, card.PositiveLabel, partName);
         EvaluationReport.Write(outFolder, result, $"Evaluation of {Path.GetFileName(modelPath)}",
         [
             ("model", modelPath),
             ("trainer", card.Trainer ?? "unknown"),
             ("images", $"{images.Count:N0} ({partName})"),
-            ("scoring time", $"{watch.Elapsed.TotalSeconds:F1} s through the whole pipeline"),
+            ("scoring time", $"{scoring.Elapsed.TotalSeconds:F1} s through the whole pipeline"),
         ]);
         MobileNetV2FeaturesTraining.PrintResult(result);
-        AnsiConsole.MarkupLine($"Wrote metrics.json, report.md and pictures to [bold]{Markup.Escape(outFolder)}[/] ({watch.Elapsed.TotalSeconds:F1} s).");
+        AnsiConsole.MarkupLine($"Wrote metrics.json, report.md and pictures to [bold]{Markup.Escape(outFolder)}[/] ({scoring.Elapsed.TotalSeconds:F1} s).");
         return result;
     }
 

@@ -15,9 +15,14 @@ public static class SplitCommand
         var output = new Option<FileInfo>("--out", "-o") { Description = "Split CSV to write (path,label,group,part).", Required = true };
         var validation = new Option<double>("--val") { Description = "Share of images for validation.", DefaultValueFactory = _ => 0.1 };
         var test = new Option<double>("--test") { Description = "Share of images for test.", DefaultValueFactory = _ => 0.2 };
+        var sample = new Option<double>("--sample")
+        {
+            Description = "Keep only this share of each part's images (seeded), for quick runs; patients still never cross parts.",
+            DefaultValueFactory = _ => 1.0,
+        };
         var command = new Command("split", "Split a labeled image folder into train/validation/test by patient group, stratified by label, and write it as CSV.")
         {
-            data, groupPattern, output, seed, validation, test,
+            data, groupPattern, output, seed, validation, test, sample,
         };
         command.SetAction(parse =>
         {
@@ -25,6 +30,8 @@ public static class SplitCommand
             if (dataset.Problems.Count > 0)
                 AnsiConsole.MarkupLine($"[yellow]{dataset.Problems.Count} file(s) left out; run 'inspect' for the list.[/]");
             var split = PatientSplitter.Split(dataset.Images, parse.GetValue(seed), parse.GetValue(validation), parse.GetValue(test));
+            if (parse.GetValue(sample) is var share and < 1.0)
+                split = PatientSplitter.Sample(split, share, parse.GetValue(seed));
             var path = parse.GetRequiredValue(output).FullName;
             SplitFile.Write(path, split);
             AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]");

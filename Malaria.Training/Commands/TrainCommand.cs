@@ -1,3 +1,4 @@
+using Malaria.Inference;
 using System.CommandLine;
 using Malaria.Training.Data;
 using Malaria.Training.MlNet;
@@ -18,10 +19,10 @@ public static class TrainCommand
     {
         var trainer = new Option<string>("--trainer")
         {
-            Description = $"Which trainer: {MobileNetV2Features} (frozen MobileNetV2 features + an ML.NET classifier).",
+            Description = $"Which trainer: {MobileNetV2Features} (frozen MobileNetV2 features + an ML.NET classifier), cnn (small CNN from scratch, TorchSharp) or mobilenetv2 (MobileNetV2 fine-tuned or frozen, TorchSharp).",
             DefaultValueFactory = _ => MobileNetV2Features,
         };
-        trainer.AcceptOnlyFromAmong(MobileNetV2Features);
+        trainer.AcceptOnlyFromAmong([MobileNetV2Features, .. Torch.TorchTrainCommand.Trainers]);
         var data = CommonOptions.Data(required: false);
         data.Description += " Required unless --split is given.";
         var groupPattern = CommonOptions.GroupPattern();
@@ -55,12 +56,17 @@ public static class TrainCommand
         };
         var workers = new Option<int>("--workers") { Description = "Parallel backbone sessions for feature extraction.", DefaultValueFactory = _ => Environment.ProcessorCount };
 
-        var command = new Command("train", "Train a model (transfer learning on MobileNetV2), evaluate it on the test part and save model.zip with model.json, metrics and report.")
+        var command = new Command("train", "Train a model, evaluate it on the test part and save model.zip (and model.onnx for networks) with model.json, metrics, report and pictures.")
         {
             trainer, data, groupPattern, split, output, seed, backbone, workspace, classifier, normalization, resizing, augmentation, averageViews, kernelRank, kernelGamma, l1, l2, iterations, workers, evalPart,
         };
-        command.SetAction(parse =>
+        // The TorchSharp trainers' options (image size, epochs, learning rate...) join this command, sharing --data, --split, --out, --seed and --backbone.
+        Torch.TorchTrainCommand.AddTo(command, trainer);
+        command.SetAction((parse, cancellationToken) =>
         {
+            var trainerName = parse.GetRequiredValue(trainer);
+            if (Torch.TorchTrainCommand.Trainers.Contains(trainerName))
+                return Task.FromResult(TrainNetwork(command, parse, cancellationToken));
             var settings = new MobileNetV2FeaturesTraining.Settings
             {
                 DataFolder = parse.GetValue(data)?.FullName,
@@ -92,8 +98,30 @@ public static class TrainCommand
             if (settings.DataFolder is null && settings.SplitFile is null)
                 throw new CommandLineException("Give --data DIR (split by patient) or --split FILE.");
             MobileNetV2FeaturesTraining.Run(settings);
-            return 0;
+            return Task.FromResult(0);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Trains a TorchSharp network, exports it (model.onnx with class activation maps, and model.zip wrapping it), and
+    /// evaluates the exported zip on the test part: the numbers in metrics.json and model.json are those of the file
+    /// that ships, through the same preprocessing a user's application runs.
+    /// </summary>
+    private static int TrainNetwork(Command command, ParseResult parse, CancellationToken cancellationToken)
+    {
+        var code = Torch.TorchTrainCommand.Run(command, parse, cancellationToken);
+        if (code != 0) return code;
+        var run = parse.GetRequiredValue<DirectoryInfo>("--out").FullName;
+        var (files, _, _, _, _) = ExportCommand.Export(Path.Combine(run, "model.bin"), Path.Combine(run, "model.onnx"));
+        Console.WriteLine($"Exported {files.Onnx} and {files.Zip}");
+        var test = SplitFile.Read(Path.Combine(run, "split.csv")).Where(e => e.Part == SplitPart.Test).Select(e => e.Image).ToList();
+        if (test.Count == 0) return 0;
+        var result = EvaluateCommand.Run(files.Zip, test, "test", run);
+        var card = ModelCard.Load(files.Card);
+        card.Metrics = result.Headline();
+        card.MetricsPart = "test";
+        card.Save(files.Card);
+        return 0;
     }
 }

@@ -19,8 +19,8 @@ public sealed class ImageDecoderTests
     [OneTimeTearDown]
     public void Cleanup()
     {
-        _classifier.Dispose();
-        _folder.Dispose();
+        _classifier?.Dispose();  // null when the set-up failed
+        _folder?.Dispose();
     }
 
     public static IEnumerable<TestCaseData> ColourFormats()
@@ -96,6 +96,47 @@ public sealed class ImageDecoderTests
         Assert.That(fromBytes.ScoreVector, Is.EqualTo(fromPath.ScoreVector));
         Assert.That(fromImage.ScoreVector, Is.EqualTo(fromPath.ScoreVector));
         Assert.That(fromPath.ModelVersion, Is.EqualTo(_classifier.Version));
+    }
+
+    [Test]
+    public async Task Async_stream_reading_works_where_synchronous_reads_are_forbidden()
+    {
+        var bytes = TestImages.Png(TestImages.Tint.Red);
+        await using var body = new AsyncOnlyStream(bytes);
+        var prediction = await _classifier.ClassifyAsync(body, "request-body");
+        Assert.That(prediction.ScoreVector, Is.EqualTo(_classifier.Classify(bytes).ScoreVector));
+        Assert.Throws<InvalidOperationException>(() => _classifier.Classify(new AsyncOnlyStream(bytes)), "the stand-in really forbids sync reads");
+        var tooLong = new AsyncOnlyStream(bytes);
+        var limited = new MalariaClassifierOptions { ImageLimits = { MaxBytes = 64 } };
+        var error = (await Assert.ThrowsAsync<InvalidImageException>(() => ImageDecoder.DecodeAsync(tooLong, "request-body", limited.ImageLimits)))!;
+        Assert.That(error.Reason, Is.EqualTo(InvalidImageReason.TooLarge));
+    }
+
+    /// <summary>Like an ASP.NET Core request body with AllowSynchronousIO off.</summary>
+    private sealed class AsyncOnlyStream(byte[] data) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new InvalidOperationException("Synchronous operations are disallowed.");
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var count = Math.Min(buffer.Length, Math.Min(7, data.Length - _position));  // small reads, like a network
+            data.AsSpan(_position, count).CopyTo(buffer.Span);
+            _position += count;
+            return new ValueTask<int>(count);
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     public static IEnumerable<TestCaseData> BadInputs()

@@ -100,6 +100,29 @@ public sealed class PredictionEnginePoolTests
     }
 
     [Test]
+    public void Reload_retries_while_the_writer_holds_the_file_locked()
+    {
+        var path = TestModels.Write(_folder.Path, flipped: false);
+        var logger = new ListLogger();
+        using var classifier = MalariaClassifier.Load(path, FastOptions(), logger: logger);
+        var flipped = TestModels.Zip(flipped: true);
+        Task<bool> reload;
+        // .NET enforces FileShare.None between handles (flock on Unix), like a writer on Windows would.
+        using (var writer = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            writer.Write(flipped);
+            writer.Flush();
+            reload = Task.Run(classifier.Reload);
+            Thread.Sleep(250);
+            Assert.That(reload.IsCompleted, Is.False, "the reload waits for the lock");
+        }
+        Assert.That(reload.Wait(TimeSpan.FromSeconds(10)) && reload.Result, Is.True);
+        using var red = TestImages.Decoded(TestImages.Tint.Red);
+        Assert.That(classifier.Classify(red).Label, Is.EqualTo("Uninfected"));
+        Assert.That(logger.Entries.Any(e => e.Level == LogLevel.Debug && e.Message.Contains("busy")), Is.True);
+    }
+
+    [Test]
     public void A_file_that_fails_to_load_leaves_the_current_model_serving_and_is_logged()
     {
         var path = TestModels.Write(_folder.Path, flipped: false);

@@ -1,0 +1,134 @@
+using Malaria.Training.Data;
+using Malaria.Training.Torch;
+using TorchSharp;
+
+namespace Malaria.Tests.Torch;
+
+public class TorchTrainerTests
+{
+    private string folder = "";
+
+    [SetUp]
+    public void SetUp()
+    {
+        TorchNativeRuntime.EnsureLoaded();
+        folder = Path.Combine(Path.GetTempPath(), "malaria-torch-tests", Guid.NewGuid().ToString("N"));
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+
+    private static TorchTrainingData ToyData(int trainCount = 96) =>
+        new(TorchTestImages.Labels, 0, TorchTestImages.Set(trainCount, 32, seed: 1, "T"), TorchTestImages.Set(32, 32, seed: 2, "V"), null);
+
+    private static TorchTrainingOptions ToyOptions(int epochs) => new()
+    {
+        Architecture = TorchArchitecture.Cnn,
+        ImageSize = 32,
+        BatchSize = 16,
+        Epochs = epochs,
+        LearningRate = 3e-3,
+        WarmupEpochs = 0.5,
+        Patience = 0,
+        Threads = 1,
+        Seed = 7,
+    };
+
+    [Test]
+    public void LossDecreasesOnALearnableToyTask()
+    {
+        var result = new TorchTrainer(ToyOptions(4), TrainingProgress.Silent()).Train(ToyData(), folder);
+
+        var history = result.State.History;
+        foreach (var h in history) TestContext.Out.WriteLine(h);
+        Assert.That(history, Has.Count.EqualTo(4));
+        Assert.That(history[^1].TrainLoss, Is.LessThan(history[0].TrainLoss * 0.7), "training loss should fall clearly");
+        Assert.That(history[^1].TrainAccuracy, Is.GreaterThan(0.9));
+        // After 24 steps BatchNorm's running statistics still lag, so judge unseen images by ranking (AUC), not by the 0.5 threshold.
+        Assert.That(result.Validation.Auc, Is.GreaterThan(0.9), "a dot is easy to find on unseen images");
+        Assert.That(File.ReadAllLines(Path.Combine(folder, TorchTrainer.HistoryFile)), Has.Length.EqualTo(5));
+    }
+
+    [Test]
+    public void ResumingAnInterruptedRunReachesTheSameState()
+    {
+        var straightFolder = Path.Combine(folder, "straight");
+        var straight = new TorchTrainer(ToyOptions(2), TrainingProgress.Silent()).Train(ToyData(64), straightFolder);
+
+        // Interrupt after the first epoch (cancellation is honoured between epochs), then resume.
+        var resumedFolder = Path.Combine(folder, "resumed");
+        using var cancel = new CancellationTokenSource();
+        var stopAfterFirst = new CancelOnMessage(cancel, "epoch 1/2:");
+        Assert.Throws<OperationCanceledException>(() => new TorchTrainer(ToyOptions(2), stopAfterFirst).Train(ToyData(64), resumedFolder, cancel.Token));
+        Assert.That(TorchCheckpoint.ReadState(Path.Combine(resumedFolder, TorchCheckpoint.FileName)).EpochsDone, Is.EqualTo(1));
+        var resumed = new TorchTrainer(ToyOptions(2) with { Resume = true }, TrainingProgress.Silent()).Train(ToyData(64), resumedFolder);
+
+        Assert.That(resumed.State.History.Select(h => h.TrainLoss), Is.EqualTo(straight.State.History.Select(h => h.TrainLoss)).Within(1e-5));
+        Assert.That(resumed.Validation.Accuracy, Is.EqualTo(straight.Validation.Accuracy));
+        using var a = new MalariaCnn(2);
+        using var b = new MalariaCnn(2);
+        TorchCheckpoint.LoadWeights(Path.Combine(straightFolder, TorchTrainer.BestWeightsFile), a);
+        TorchCheckpoint.LoadWeights(Path.Combine(resumedFolder, TorchTrainer.BestWeightsFile), b);
+        var bState = b.state_dict();
+        foreach (var (name, tensor) in a.state_dict())
+            Assert.That(tensor.allclose(bState[name], rtol: 1e-4, atol: 1e-5), Is.True, name);
+    }
+
+    [Test]
+    public void ResumeWithoutCheckpointIsAClearError()
+    {
+        var ex = Assert.Throws<Malaria.Training.CommandLineException>(() =>
+            new TorchTrainer(ToyOptions(1) with { Resume = true }, TrainingProgress.Silent()).Train(ToyData(32), folder));
+        Assert.That(ex!.Message, Does.Contain("no checkpoint"));
+    }
+
+    [Test]
+    public void EndToEndOnPngsHonoursTheSplit()
+    {
+        var images = TorchTestImages.WritePngs(Path.Combine(folder, "data"), 72, 40, seed: 3);
+        // Patients C1..C12: the last three are the test part, the three before validation.
+        SplitPart PartOf(LabeledImage i) => int.Parse(i.Group[1..]) switch { > 9 => SplitPart.Test, > 6 => SplitPart.Validation, _ => SplitPart.Train };
+        var split = images.Select(i => new SplitEntry(i, PartOf(i))).ToList();
+
+        var data = TorchTrainingData.FromSplit(split, 32, TrainingProgress.Silent());
+        var trainPaths = data.Train.Images.Select(i => i.Path).ToHashSet();
+        Assert.That(data.Train.Count, Is.EqualTo(split.Count(e => e.Part == SplitPart.Train)));
+        Assert.That(data.Test!.Images.Select(i => i.Path), Has.None.AnyOf(trainPaths.ToArray()));
+        Assert.That(data.Validation.Images.Select(i => i.Group).Intersect(data.Train.Images.Select(i => i.Group)), Is.Empty);
+
+        var output = Path.Combine(folder, "run");
+        var code = TorchTrainCommand.TrainAndEvaluate("cnn", ToyOptions(1) with { ImageSize = 32 }, split, output, TrainingProgress.Silent(), CancellationToken.None);
+        Assert.That(code, Is.Zero);
+        foreach (var file in new[] { "metrics.json", "report.md", "history.csv", "model.bin", "model.json", "split.csv", TorchCheckpoint.FileName })
+            Assert.That(File.Exists(Path.Combine(output, file)), file);
+        using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")));
+        Assert.That(metrics.RootElement.GetProperty("count").GetInt32(), Is.EqualTo(split.Count(e => e.Part == SplitPart.Test)));
+        foreach (var name in new[] { "accuracy", "precision", "recall", "specificity", "f1", "auc", "logLoss", "confusionMatrix" })
+            Assert.That(metrics.RootElement.TryGetProperty(name, out _), name);
+        Assert.That(SplitFile.Read(Path.Combine(output, "split.csv")).Select(e => (e.Image.Path, e.Part)), Is.EquivalentTo(split.Select(e => (e.Image.Path, e.Part))));
+    }
+
+    [Test]
+    public void ScheduleWarmsUpThenDecays()
+    {
+        var trainer = new TorchTrainer(ToyOptions(10) with { Schedule = LearningRateSchedule.Cosine, WarmupEpochs = 1, LearningRate = 1e-2 }, TrainingProgress.Silent());
+        Assert.That(trainer.LearningRateAt(0, 10, 100), Is.EqualTo(1e-3).Within(1e-12));
+        Assert.That(trainer.LearningRateAt(9, 10, 100), Is.EqualTo(1e-2).Within(1e-12));
+        Assert.That(trainer.LearningRateAt(55, 10, 100), Is.LessThan(trainer.LearningRateAt(20, 10, 100)));
+        Assert.That(trainer.LearningRateAt(99, 10, 100), Is.LessThan(1e-5));
+        var oneCycle = new TorchTrainer(ToyOptions(10) with { LearningRate = 1e-2 }, TrainingProgress.Silent());
+        Assert.That(oneCycle.LearningRateAt(0, 10, 100), Is.EqualTo(1e-2 / 25).Within(1e-3));
+        Assert.That(oneCycle.LearningRateAt(29, 10, 100), Is.EqualTo(1e-2).Within(1e-12));
+    }
+
+    private sealed class CancelOnMessage(CancellationTokenSource cancel, string prefix) : TrainingProgress(TextWriter.Null, false)
+    {
+        public override void Message(string text)
+        {
+            if (text.StartsWith(prefix, StringComparison.Ordinal)) cancel.Cancel();
+        }
+    }
+}

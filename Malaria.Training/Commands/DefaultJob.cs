@@ -1,0 +1,48 @@
+using Malaria.Training.Data;
+
+namespace Malaria.Training.Commands;
+
+/// <summary>
+/// What <c>dotnet run --project Malaria.Training</c> does with no arguments: find (or download) the data, split it by
+/// patient, train the default model, evaluate it and write everything under <c>artifacts/default</c>, saying plainly
+/// what each stage is doing. Every stage is also a command of its own.
+/// </summary>
+public static class DefaultJob
+{
+    /// <summary>The trainer used: the small CNN, the best model per second of training on two cores.</summary>
+    public const string Trainer = "cnn";
+
+    /// <summary>Runs the job; returns the exit code.</summary>
+    public static int Run(Func<string[], int> runCommand)
+    {
+        var data = FindData();
+        if (data is null)
+        {
+            Console.WriteLine("Stage 1/4: no data found in datasets/cell_images or ../shared; downloading the NIH cell images (about 337 MB).");
+            var code = runCommand(["download", "--out", "datasets"]);
+            if (code != 0) return code;
+            data = Path.GetFullPath(Path.Combine("datasets", "cell_images"));
+        }
+        else Console.WriteLine($"Stage 1/4: using the images in {data}.");
+
+        const string run = "artifacts/default";
+        Directory.CreateDirectory(run);
+        var split = Path.Combine(run, "split.csv");
+        Console.WriteLine($"Stage 2/4: checking the images and splitting them by patient into {split}.");
+        var result = runCommand(["split", "--data", data, "--out", split]);
+        if (result != 0) return result;
+
+        Console.WriteLine($"Stage 3/4: training the {Trainer} model (progress per epoch below), then exporting model.onnx and model.zip.");
+        Console.WriteLine("Stage 4/4 comes at the end of training: the exported model is evaluated on the test patients (metrics.json, report.md, pictures).");
+        result = runCommand(["train", "--trainer", Trainer, "--split", split, "--out", run]);
+        if (result == 0) Console.WriteLine($"Done: model and report in {Path.GetFullPath(run)}.");
+        return result;
+    }
+
+    private static string? FindData()
+    {
+        var local = Path.GetFullPath(Path.Combine("datasets", "cell_images"));
+        if (Directory.Exists(local)) return local;
+        return Directory.Exists(SharedPaths.MalariaImages) ? SharedPaths.MalariaImages : null;
+    }
+}

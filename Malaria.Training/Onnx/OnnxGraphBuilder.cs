@@ -1,0 +1,99 @@
+using Google.Protobuf;
+using Malaria.Training.Onnx.Proto;
+
+namespace Malaria.Training.Onnx;
+
+/// <summary>
+/// Appends nodes and float initializers to an ONNX graph under unique names, so an exporter can say what it computes
+/// ("a Conv of x with these weights") without bookkeeping. Only float32 tensors are written, as little-endian
+/// <c>raw_data</c>, the compact form every ONNX reader accepts.
+/// </summary>
+internal sealed class OnnxGraphBuilder
+{
+    private readonly HashSet<string> names = new(StringComparer.Ordinal);
+
+    public GraphProto Graph { get; } = new();
+
+    /// <summary>A name not used yet: <paramref name="stem"/> itself, or the stem with a counter.</summary>
+    public string UniqueName(string stem)
+    {
+        if (names.Add(stem)) return stem;
+        for (var i = 1; ; i++)
+        {
+            var candidate = $"{stem}_{i}";
+            if (names.Add(candidate)) return candidate;
+        }
+    }
+
+    /// <summary>Reserves a name chosen by the caller (graph inputs and outputs); fails if it is taken.</summary>
+    public string Reserve(string name)
+    {
+        if (!names.Add(name)) throw new InvalidOperationException($"ONNX name '{name}' is used twice.");
+        return name;
+    }
+
+    /// <summary>Adds a float32 initializer and returns its name.</summary>
+    public string Initializer(string stem, ReadOnlySpan<float> values, params long[] dims)
+    {
+        var count = dims.Aggregate(1L, (a, d) => a * d);
+        if (count != values.Length)
+            throw new ArgumentException($"Initializer '{stem}': {values.Length} values do not fill shape [{string.Join(",", dims)}].");
+        var bytes = new byte[values.Length * sizeof(float)];
+        for (var i = 0; i < values.Length; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+        var tensor = new TensorProto
+        {
+            Name = UniqueName(stem),
+            DataType = (int)TensorProto.Types.DataType.Float,
+            RawData = ByteString.CopyFrom(bytes),
+        };
+        tensor.Dims.AddRange(dims);
+        Graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
+    /// <summary>Adds a node with one output named after <paramref name="outputStem"/> and returns that output's name.</summary>
+    public string Node(string opType, string outputStem, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    {
+        var output = UniqueName(outputStem);
+        NodeTo(opType, output, inputs, attributes);
+        return output;
+    }
+
+    /// <summary>Adds a node writing to an output name the caller already reserved (a graph output).</summary>
+    public void NodeTo(string opType, string output, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = $"{opType}_{Graph.Node.Count}" };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        Graph.Node.Add(node);
+    }
+
+    /// <summary>A float32 tensor value description; a null dimension is symbolic and named by <paramref name="symbolicName"/>.</summary>
+    public static ValueInfoProto FloatTensor(string name, IReadOnlyList<long?> dims, string symbolicName = "N") =>
+        Tensor(name, TensorProto.Types.DataType.Float, dims, symbolicName);
+
+    /// <summary>A tensor value description of any element type; null dimensions are symbolic.</summary>
+    public static ValueInfoProto Tensor(string name, TensorProto.Types.DataType elementType, IReadOnlyList<long?> dims, string symbolicName = "N")
+    {
+        var shape = new TensorShapeProto();
+        foreach (var dim in dims)
+            shape.Dim.Add(dim is { } value ? new TensorShapeProto.Types.Dimension { DimValue = value } : new TensorShapeProto.Types.Dimension { DimParam = symbolicName });
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)elementType, Shape = shape } },
+        };
+    }
+
+    public static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    public static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+}

@@ -1,0 +1,54 @@
+namespace Malaria.Training.Torch;
+
+/// <summary>
+/// Training-time augmentation for cell crops, which have no canonical orientation: one of the 8 flips/90-degree
+/// rotations, plus a small brightness, contrast and per-channel gain jitter (stain and illumination vary between
+/// slides). Works on planar bytes, writes raw-scale floats (0..255) for the network's own normalisation.
+/// </summary>
+internal sealed record Augmentation(bool Enabled = true, float Brightness = 0.1f, float Contrast = 0.1f, float ChannelGain = 0.05f)
+{
+    /// <summary>No augmentation: a plain byte-to-float copy (validation and test).</summary>
+    public static readonly Augmentation None = new(Enabled: false);
+
+    /// <summary>Writes the (possibly transformed) image <paramref name="source"/> (3 planes of size x size bytes) into <paramref name="target"/>.</summary>
+    public void Apply(ReadOnlySpan<byte> source, Span<float> target, int size, Random random)
+    {
+        var plane = size * size;
+        if (!Enabled)
+        {
+            for (var i = 0; i < 3 * plane; i++) target[i] = source[i];
+            return;
+        }
+        var transform = random.Next(8);
+        var contrast = 1f + Contrast * (2f * random.NextSingle() - 1f);
+        var brightness = 255f * Brightness * (2f * random.NextSingle() - 1f);
+        Span<float> gain = stackalloc float[3];
+        for (var c = 0; c < 3; c++) gain[c] = 1f + ChannelGain * (2f * random.NextSingle() - 1f);
+        var last = size - 1;
+        for (var y = 0; y < size; y++)
+        {
+            for (var x = 0; x < size; x++)
+            {
+                // Target (y, x) reads source (sy, sx) under one of the 8 symmetries of the square.
+                var (sy, sx) = transform switch
+                {
+                    0 => (y, x),
+                    1 => (y, last - x),
+                    2 => (last - y, x),
+                    3 => (last - y, last - x),
+                    4 => (x, y),
+                    5 => (x, last - y),
+                    6 => (last - x, y),
+                    _ => (last - x, last - y),
+                };
+                var s = sy * size + sx;
+                var t = y * size + x;
+                for (var c = 0; c < 3; c++)
+                {
+                    var v = ((source[c * plane + s] - 128f) * contrast + 128f + brightness) * gain[c];
+                    target[c * plane + t] = Math.Clamp(v, 0f, 255f);
+                }
+            }
+        }
+    }
+}

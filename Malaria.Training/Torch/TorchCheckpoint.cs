@@ -1,0 +1,98 @@
+using System.Text;
+using System.Text.Json;
+using Malaria.Inference.IO;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Malaria.Training.Torch;
+
+/// <summary>One line of history.csv: the epoch's training and validation figures.</summary>
+internal sealed record EpochRecord(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss,
+    double ValidationAccuracy, double ValidationAuc, double LearningRate, double Seconds, double ImagesPerSecond);
+
+/// <summary>Where a run stands after an epoch: enough to continue it exactly (<c>--resume</c>).</summary>
+internal sealed record TrainingState
+{
+    public int EpochsDone { get; init; }
+    public int BestEpoch { get; init; } = -1;
+    public double BestAccuracy { get; init; } = double.NegativeInfinity;
+    public double BestLoss { get; init; } = double.PositiveInfinity;
+    public int EpochsWithoutImprovement { get; init; }
+    public bool Stopped { get; init; }
+    public double TrainingSeconds { get; init; }
+    public List<EpochRecord> History { get; init; } = [];
+    public string Architecture { get; init; } = "";
+    public int ImageSize { get; init; }
+    public double WidthMultiplier { get; init; }
+}
+
+/// <summary>
+/// checkpoint.bin: a magic line, the <see cref="TrainingState"/> as JSON, the model's and then the optimizer's state,
+/// written atomically so an interruption leaves the previous epoch's checkpoint intact.
+/// </summary>
+internal static class TorchCheckpoint
+{
+    public const string FileName = "checkpoint.bin";
+    private const string Magic = "malaria-torch-checkpoint-v1";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static void Save(string path, TrainingState state, nn.Module model, OptimizerHelper optimizer)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write(Magic);
+            writer.Write(JsonSerializer.Serialize(state, Json));
+            model.save(writer);
+            optimizer.save_state_dict(writer);
+        });
+    }
+
+    public static TrainingState Load(string path, nn.Module model, OptimizerHelper optimizer)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream, Encoding.UTF8);
+        string magic;
+        try { magic = reader.ReadString(); }
+        catch (EndOfStreamException) { magic = ""; }
+        if (magic != Magic) throw new InvalidDataException($"Checkpoint '{path}' is not a malaria TorchSharp checkpoint.");
+        var state = JsonSerializer.Deserialize<TrainingState>(reader.ReadString(), Json)
+            ?? throw new InvalidDataException($"Checkpoint '{path}' has no training state.");
+        model.load(reader);
+        optimizer.load_state_dict(reader);
+        return state;
+    }
+
+    /// <summary>Reads only the state (to check a resume is compatible before building anything).</summary>
+    public static TrainingState ReadState(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream, Encoding.UTF8);
+        if (reader.ReadString() != Magic) throw new InvalidDataException($"Checkpoint '{path}' is not a malaria TorchSharp checkpoint.");
+        return JsonSerializer.Deserialize<TrainingState>(reader.ReadString(), Json)
+            ?? throw new InvalidDataException($"Checkpoint '{path}' has no training state.");
+    }
+
+    /// <summary>Saves model weights alone (best.bin, model.bin), atomically.</summary>
+    public static void SaveWeights(string path, nn.Module model) =>
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            model.save(writer);
+        });
+
+    public static void LoadWeights(string path, nn.Module model)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        model.load(reader);
+    }
+
+    internal static JsonSerializerOptions JsonOptions => Json;
+}

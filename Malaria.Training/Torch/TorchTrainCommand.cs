@@ -1,0 +1,247 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Malaria.Inference;
+using Malaria.Inference.IO;
+using Malaria.Training.Commands;
+using Malaria.Training.Data;
+
+namespace Malaria.Training.Torch;
+
+/// <summary>
+/// The TorchSharp part of <c>train</c>: <c>--trainer cnn|mobilenetv2</c> with their options. <see cref="AddTo"/> adds
+/// the options to a shared <c>train</c> command and <see cref="Run"/> handles a parse result whose trainer is one of
+/// <see cref="Trainers"/>; <see cref="Create"/> makes a stand-alone command (<c>train-torch</c>).
+/// </summary>
+public static class TorchTrainCommand
+{
+    /// <summary>The <c>--trainer</c> values this handler serves.</summary>
+    public static readonly IReadOnlyList<string> Trainers = ["cnn", "mobilenetv2"];
+
+    private sealed record Symbols(
+        Option<string> Trainer, Option<DirectoryInfo?> Data, Option<FileInfo?> Split, Option<DirectoryInfo> Out,
+        Option<string> Init, Option<bool> FreezeBackbone, Option<double?> Width, Option<int?> ImageSize, Option<int?> BatchSize,
+        Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
+        Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment,
+        Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Symbols> SymbolsByCommand = [];
+
+    /// <summary>A stand-alone command with all options (for <c>train-torch</c> or tests).</summary>
+    public static Command Create(string name = "train-torch")
+    {
+        var trainer = new Option<string>("--trainer") { Description = "Network: cnn (small, from scratch) or mobilenetv2 (ImageNet or scratch).", DefaultValueFactory = _ => "cnn" };
+        trainer.AcceptOnlyFromAmong([.. Trainers]);
+        var command = new Command(name, "Train a CNN or MobileNetV2 with TorchSharp (LibTorch, CPU) on a patient-level split, then evaluate it on the test part.") { trainer };
+        AddTo(command, trainer);
+        command.SetAction((parse, token) => Task.FromResult(Run(command, parse, token)));
+        return command;
+    }
+
+    /// <summary>Adds this handler's options (all but <c>--trainer</c>, which the caller owns) to <paramref name="command"/>.</summary>
+    public static void AddTo(Command command, Option<string> trainer)
+    {
+        var symbols = new Symbols(
+            trainer,
+            SharedOption(command, "--data") as Option<DirectoryInfo?> ?? new Option<DirectoryInfo?>("--data", "-d") { Description = "Labeled image folder (one subfolder per label); split by patient with --seed unless --split is given." },
+            SharedOption(command, "--split") as Option<FileInfo?> ?? new Option<FileInfo?>("--split") { Description = "Split CSV from 'split' (path,label,group,part); overrides the automatic patient split." },
+            SharedOption(command, "--out") as Option<DirectoryInfo> ?? new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder: checkpoints, history.csv, model, metrics.json, report.md.", Required = true },
+            new Option<string>("--init") { Description = "mobilenetv2: imagenet (import the ONNX backbone) or scratch.", DefaultValueFactory = _ => "imagenet" },
+            new Option<bool>("--freeze-backbone") { Description = "mobilenetv2: train only the classifier head." },
+            new Option<double?>("--width") { Description = "mobilenetv2 width multiplier (ImageNet weights only for 1.0)." },
+            new Option<int?>("--image-size") { Description = "Square input size in pixels (default: cnn 64, mobilenetv2 128)." },
+            new Option<int?>("--batch-size") { Description = "Images per step (default 64)." },
+            new Option<int?>("--epochs") { Description = "Maximum epochs (default: cnn 20, mobilenetv2 8)." },
+            new Option<double?>("--lr") { Description = "Peak learning rate of the head/network (default: cnn 3e-3, mobilenetv2 1e-3)." },
+            new Option<double?>("--backbone-lr-factor") { Description = "mobilenetv2 fine-tuning: backbone rate = lr x this (default 0.1)." },
+            new Option<string?>("--schedule") { Description = "cosine or onecycle, both with linear warm-up (default onecycle)." },
+            new Option<double?>("--warmup") { Description = "Warm-up in epochs (default 1)." },
+            new Option<double?>("--weight-decay") { Description = "AdamW decoupled weight decay (default 0.01)." },
+            new Option<int?>("--patience") { Description = "Early stopping: epochs without better validation accuracy (default 6; 0 = off)." },
+            SharedOption(command, "--seed") as Option<int> ?? CommonOptions.Seed(),
+            new Option<bool>("--no-augment") { Description = "Turn off flips, rotations and colour jitter." },
+            new Option<int>("--threads") { Description = "LibTorch threads (default: all cores)." },
+            new Option<bool>("--resume") { Description = "Continue the interrupted run in --out from its last checkpoint." },
+            SharedOption(command, "--backbone") as Option<FileInfo?> ?? new Option<FileInfo?>("--backbone") { Description = "mobilenetv2: the ImageNet ONNX file (default ../shared/models/mobilenetv2-imagenet/mobilenetv2_1.0_224.onnx)." });
+        symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
+        symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
+        foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,
+                     symbols.ImageSize, symbols.BatchSize, symbols.Epochs, symbols.LearningRate, symbols.BackboneLrFactor, symbols.Schedule,
+                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.Threads, symbols.Resume, symbols.Backbone })
+        {
+            if (!command.Options.Contains(option)) command.Options.Add(option);
+        }
+        SymbolsByCommand.AddOrUpdate(command, symbols);
+    }
+
+    private static Option? SharedOption(Command command, string name) => command.Options.FirstOrDefault(o => o.Name == name);
+
+    /// <summary>Runs a parse result of a command prepared with <see cref="AddTo"/>; returns the exit code.</summary>
+    public static int Run(Command command, ParseResult parse, CancellationToken cancellationToken = default)
+    {
+        if (!SymbolsByCommand.TryGetValue(command, out var s)) throw new InvalidOperationException("Call AddTo on the command first.");
+        var trainer = parse.GetValue(s.Trainer) ?? "cnn";
+        var mobileNet = trainer == "mobilenetv2";
+        var options = new TorchTrainingOptions
+        {
+            Architecture = mobileNet ? TorchArchitecture.MobileNetV2 : TorchArchitecture.Cnn,
+            ImageNetInit = mobileNet && parse.GetValue(s.Init) != "scratch",
+            FreezeBackbone = parse.GetValue(s.FreezeBackbone),
+            WidthMultiplier = parse.GetValue(s.Width) ?? 1.0,
+            BackboneOnnx = parse.GetValue(s.Backbone)?.FullName,
+            ImageSize = parse.GetValue(s.ImageSize) ?? (mobileNet ? 128 : 64),
+            BatchSize = parse.GetValue(s.BatchSize) ?? 64,
+            Epochs = parse.GetValue(s.Epochs) ?? (mobileNet ? 8 : 20),
+            LearningRate = parse.GetValue(s.LearningRate) ?? (mobileNet ? 1e-3 : 3e-3),
+            BackboneLearningRateFactor = parse.GetValue(s.BackboneLrFactor) ?? 0.1,
+            Schedule = parse.GetValue(s.Schedule) == "cosine" ? LearningRateSchedule.Cosine : LearningRateSchedule.OneCycle,
+            WarmupEpochs = parse.GetValue(s.Warmup) ?? 1,
+            WeightDecay = parse.GetValue(s.WeightDecay) ?? 0.01,
+            Patience = parse.GetValue(s.Patience) ?? 6,
+            Seed = parse.GetValue(s.Seed),
+            Augmentation = parse.GetValue(s.NoAugment) ? Augmentation.None : new Augmentation(),
+            Threads = parse.GetValue(s.Threads),
+            Resume = parse.GetValue(s.Resume),
+        };
+        if (options.ImageSize is < 32 or > 512 || options.ImageSize % 32 != 0)
+            throw new CommandLineException($"--image-size {options.ImageSize}: use a multiple of 32 between 32 and 512.");
+        if (options.BatchSize < 2) throw new CommandLineException("--batch-size must be at least 2 (BatchNorm needs more than one image).");
+        if (options.Epochs < 1) throw new CommandLineException("--epochs must be at least 1.");
+        var output = parse.GetRequiredValue(s.Out).FullName;
+        var split = ResolveSplit(parse.GetValue(s.Data)?.FullName, parse.GetValue(s.Split)?.FullName, output, options);
+        return TrainAndEvaluate(trainer, options, split, output, TrainingProgress.Console(), cancellationToken);
+    }
+
+    /// <summary>The split to train on: --split, else the run folder's own split.csv when resuming, else a fresh patient split of --data.</summary>
+    internal static IReadOnlyList<SplitEntry> ResolveSplit(string? data, string? splitFile, string output, TorchTrainingOptions options)
+    {
+        var runSplit = Path.Combine(output, "split.csv");
+        if (splitFile is not null) return SplitFile.Read(splitFile);
+        if (options.Resume && File.Exists(runSplit)) return SplitFile.Read(runSplit);
+        if (data is null) throw new CommandLineException("Give --data DIR (split by patient here) or --split FILE.");
+        if (!Directory.Exists(data)) throw new DirectoryNotFoundException($"--data '{data}' does not exist.");
+        var dataset = CommonOptions.LoadDataset(data, null);
+        if (dataset.Problems.Count > 0) Console.WriteLine($"{dataset.Problems.Count} file(s) left out; run 'inspect' for the list.");
+        return PatientSplitter.Split(dataset.Images, options.Seed);
+    }
+
+    /// <summary>Decodes the split, trains, evaluates the best epoch on the test part and writes the run folder.</summary>
+    internal static int TrainAndEvaluate(string trainer, TorchTrainingOptions options, IReadOnlyList<SplitEntry> split, string output,
+        TrainingProgress progress, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(output);
+        var splitPath = Path.Combine(output, "split.csv");
+        if (!options.Resume || !File.Exists(splitPath)) SplitFile.Write(splitPath, split);
+
+        TorchNativeRuntime.EnsureLoaded();
+        var clock = Stopwatch.StartNew();
+        var data = TorchTrainingData.FromSplit(split, options.ImageSize, progress, cancellationToken);
+        var decodeSeconds = clock.Elapsed.TotalSeconds;
+
+        var result = new TorchTrainer(options, progress).Train(data, output, cancellationToken);
+        var modelPath = Path.Combine(output, "model.bin");
+        File.Copy(result.ModelPath, modelPath, overwrite: true);
+        WriteOutputs(trainer, options, result, data, splitPath, output, decodeSeconds);
+        var test = result.Test;
+        progress.Message(test is null
+            ? "No test part; metrics.json holds validation metrics."
+            : string.Create(CultureInfo.InvariantCulture,
+                $"Test ({test.Count:N0} images, best epoch {result.State.BestEpoch + 1}): accuracy {test.Accuracy:P2}, precision {test.Precision:P2}, recall {test.Recall:P2}, F1 {test.F1:P2}, AUC {test.Auc:F4}; training {result.State.TrainingSeconds:F0} s. Written to {output}"));
+        return 0;
+    }
+
+    private static void WriteOutputs(string trainer, TorchTrainingOptions options, TorchTrainingResult result, TorchTrainingData data,
+        string splitPath, string output, double decodeSeconds)
+    {
+        var metrics = result.Test ?? result.Validation;
+        var part = result.Test is null ? "validation" : "test";
+        var json = new JsonSerializerOptions(TorchCheckpoint.JsonOptions) { WriteIndented = true };
+        AtomicFile.WriteAllText(Path.Combine(output, "metrics.json"), JsonSerializer.Serialize(metrics, json));
+        var history = result.State.History;
+        var imagesPerSecond = history.Count == 0 ? 0 : history.Average(h => h.ImagesPerSecond);
+        var card = new ModelCard
+        {
+            Labels = data.Labels,
+            PositiveLabel = data.Labels[data.PositiveIndex],
+            InputWidth = options.ImageSize,
+            InputHeight = options.ImageSize,
+            Trainer = trainer,
+            BackboneSha256 = options.Architecture == TorchArchitecture.MobileNetV2 && options.ImageNetInit ? Sha256(options.BackboneOnnx ?? SharedPaths.MobileNetV2Onnx) : null,
+            SplitSha256 = Sha256(splitPath),
+            Seed = options.Seed,
+            TrainingSeconds = Math.Round(result.State.TrainingSeconds, 1),
+            CreatedUtc = DateTimeOffset.UtcNow,
+            Metrics = new Dictionary<string, double>
+            {
+                ["accuracy"] = metrics.Accuracy, ["precision"] = metrics.Precision, ["recall"] = metrics.Recall,
+                ["specificity"] = metrics.Specificity, ["f1"] = metrics.F1, ["auc"] = metrics.Auc, ["logLoss"] = metrics.LogLoss,
+            },
+            MetricsPart = part,
+            Properties = new Dictionary<string, string>
+            {
+                ["format"] = "TorchSharp state dictionary (model.bin); input raw RGB 0..255, NCHW",
+                ["architecture"] = options.Architecture.ToString(),
+                ["init"] = options.Architecture == TorchArchitecture.MobileNetV2 ? (options.ImageNetInit ? "imagenet" : "scratch") : "scratch",
+                ["freezeBackbone"] = options.FreezeBackbone.ToString(),
+                ["widthMultiplier"] = options.WidthMultiplier.ToString(CultureInfo.InvariantCulture),
+                ["batchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+                ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
+                ["epochsRun"] = result.State.EpochsDone.ToString(CultureInfo.InvariantCulture),
+                ["bestEpoch"] = (result.State.BestEpoch + 1).ToString(CultureInfo.InvariantCulture),
+                ["learningRate"] = options.LearningRate.ToString(CultureInfo.InvariantCulture),
+                ["schedule"] = options.Schedule.ToString(),
+                ["weightDecay"] = options.WeightDecay.ToString(CultureInfo.InvariantCulture),
+                ["imagesPerSecond"] = imagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
+            },
+        };
+        card.Save(Path.Combine(output, ModelCard.FileName));
+        AtomicFile.WriteAllText(Path.Combine(output, "report.md"), Report(trainer, options, result, metrics, part, decodeSeconds, imagesPerSecond));
+    }
+
+    private static string Report(string trainer, TorchTrainingOptions options, TorchTrainingResult result, BinaryClassificationMetrics metrics,
+        string part, double decodeSeconds, double imagesPerSecond)
+    {
+        var r = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        r.AppendLine(inv, $"# {trainer} ({options.Architecture}, {options.ImageSize} px) — {part} metrics");
+        r.AppendLine();
+        r.AppendLine(inv, $"Best epoch {result.State.BestEpoch + 1} of {result.State.EpochsDone} run (max {options.Epochs}), chosen on validation accuracy {result.Validation.Accuracy:P2}.");
+        r.AppendLine(inv, $"Training {result.State.TrainingSeconds:F0} s (plus {decodeSeconds:F0} s decoding), {imagesPerSecond:F0} images/s on average; seed {options.Seed}.");
+        r.AppendLine();
+        r.AppendLine("| metric | " + part + " | validation |");
+        r.AppendLine("|---|---:|---:|");
+        void Row(string name, double a, double b) => r.AppendLine(string.Create(inv, $"| {name} | {a:F4} | {b:F4} |"));
+        Row("accuracy", metrics.Accuracy, result.Validation.Accuracy);
+        Row("precision", metrics.Precision, result.Validation.Precision);
+        Row("recall (sensitivity)", metrics.Recall, result.Validation.Recall);
+        Row("specificity", metrics.Specificity, result.Validation.Specificity);
+        Row("F1", metrics.F1, result.Validation.F1);
+        Row("AUC", metrics.Auc, result.Validation.Auc);
+        Row("log-loss", metrics.LogLoss, result.Validation.LogLoss);
+        r.AppendLine();
+        r.AppendLine(inv, $"Confusion matrix ({part}, {metrics.Count} images; rows actual, columns predicted; positive = {metrics.PositiveLabel}):");
+        r.AppendLine();
+        r.AppendLine("| actual \\ predicted | " + string.Join(" | ", metrics.Labels) + " |");
+        r.AppendLine("|---|" + string.Concat(metrics.Labels.Select(_ => "---:|")));
+        for (var i = 0; i < metrics.Labels.Count; i++)
+            r.AppendLine("| " + metrics.Labels[i] + " | " + string.Join(" | ", metrics.ConfusionMatrix[i]) + " |");
+        r.AppendLine();
+        r.Append(string.Create(inv, $"Hyper-parameters: batch {options.BatchSize}, lr {options.LearningRate} ({options.Schedule}, warm-up {options.WarmupEpochs} epoch(s)), AdamW weight decay {options.WeightDecay}, patience {options.Patience}, augmentation {(options.Augmentation.Enabled ? "flips/rotations/colour jitter" : "off")}"));
+        var mobileNetSettings = options.Architecture == TorchArchitecture.MobileNetV2
+            ? string.Create(inv, $", init {(options.ImageNetInit ? "imagenet" : "scratch")}, {(options.FreezeBackbone ? "frozen backbone" : $"backbone lr x{options.BackboneLearningRateFactor}")}, width {options.WidthMultiplier}")
+            : "";
+        r.AppendLine(mobileNetSettings + ".");
+        r.AppendLine();
+        r.AppendLine("Per-epoch figures: history.csv.");
+        return r.ToString();
+    }
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+}

@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using Malaria.Training.Data;
+
+namespace Malaria.Training.Torch;
+
+/// <summary>The decoded parts of a split, with the label order (ordinal) every label index refers to.</summary>
+internal sealed record TorchTrainingData(IReadOnlyList<string> Labels, int PositiveIndex, DecodedImageSet Train,
+    DecodedImageSet Validation, DecodedImageSet? Test)
+{
+    /// <summary>The label treated as positive when present (the NIH infected class); otherwise the first label.</summary>
+    public const string DefaultPositiveLabel = "Parasitized";
+
+    /// <summary>Decodes each part of <paramref name="split"/> into its own set: an image is only ever in the set of its part.</summary>
+    public static TorchTrainingData FromSplit(IReadOnlyList<SplitEntry> split, int imageSize, TrainingProgress progress, CancellationToken cancellationToken = default)
+    {
+        var labels = split.Select(e => e.Image.Label).Distinct(StringComparer.Ordinal).OrderBy(l => l, StringComparer.Ordinal).ToList();
+        if (labels.Count != 2) throw new CommandLineException($"The TorchSharp trainers are binary; the split has {labels.Count} labels ({string.Join(", ", labels)}).");
+        var positive = labels.Contains(DefaultPositiveLabel) ? labels.IndexOf(DefaultPositiveLabel) : 0;
+        var clock = Stopwatch.StartNew();
+        DecodedImageSet Decode(SplitPart part)
+        {
+            var images = split.Where(e => e.Part == part).Select(e => e.Image).ToList();
+            var set = DecodedImageSet.Decode(images, labels, imageSize, cancellationToken: cancellationToken);
+            progress.Message($"Decoded {images.Count:N0} {part.ToString().ToLowerInvariant()} images at {imageSize} px ({clock.Elapsed.TotalSeconds:F0} s).");
+            return set;
+        }
+        var train = Decode(SplitPart.Train);
+        var validation = Decode(SplitPart.Validation);
+        if (train.Count == 0 || validation.Count == 0)
+            throw new CommandLineException($"The split needs training and validation images; it has {train.Count} and {validation.Count}.");
+        return new TorchTrainingData(labels, positive, train, validation, Decode(SplitPart.Test));
+    }
+}

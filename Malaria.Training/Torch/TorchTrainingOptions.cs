@@ -1,0 +1,63 @@
+namespace Malaria.Training.Torch;
+
+/// <summary>Which network the TorchSharp trainer builds.</summary>
+internal enum TorchArchitecture
+{
+    /// <summary>The small from-scratch <see cref="MalariaCnn"/>.</summary>
+    Cnn,
+    /// <summary><see cref="MobileNetV2"/>, from ImageNet weights or from scratch.</summary>
+    MobileNetV2,
+}
+
+/// <summary>How the learning rate moves over the run; both start with a linear warm-up.</summary>
+internal enum LearningRateSchedule
+{
+    /// <summary>Linear warm-up, then cosine decay to zero.</summary>
+    Cosine,
+    /// <summary>One-cycle: warm-up from lr/25 to lr over the first 30 % (at least the warm-up), then cosine annealing to lr/1e4.</summary>
+    OneCycle,
+}
+
+/// <summary>Every setting of a TorchSharp training run. Defaults are the CNN's, chosen on the validation part.</summary>
+internal sealed record TorchTrainingOptions
+{
+    public TorchArchitecture Architecture { get; init; } = TorchArchitecture.Cnn;
+
+    /// <summary>MobileNetV2 only: start from the ImageNet ONNX weights (true) or from random weights.</summary>
+    public bool ImageNetInit { get; init; } = true;
+
+    /// <summary>MobileNetV2 only: train the classifier head alone.</summary>
+    public bool FreezeBackbone { get; init; }
+
+    /// <summary>MobileNetV2 width multiplier (1.0 is the only one with ImageNet weights).</summary>
+    public double WidthMultiplier { get; init; } = 1.0;
+
+    /// <summary>The pretrained MobileNetV2 ONNX file.</summary>
+    public string? BackboneOnnx { get; init; }
+
+    public int ImageSize { get; init; } = 64;
+    public int BatchSize { get; init; } = 64;
+    public int Epochs { get; init; } = 20;
+    public double LearningRate { get; init; } = 3e-3;
+
+    /// <summary>Fine-tuning: the backbone's rate is <see cref="LearningRate"/> times this.</summary>
+    public double BackboneLearningRateFactor { get; init; } = 0.1;
+
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.OneCycle;
+    public double WarmupEpochs { get; init; } = 1;
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Stop after this many epochs without a better validation accuracy (0 disables early stopping).</summary>
+    public int Patience { get; init; } = 6;
+
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Training augmentation; <see cref="Augmentation.None"/> turns it off.</summary>
+    public Augmentation Augmentation { get; init; } = new();
+
+    /// <summary>LibTorch intra-op threads; 0 lets LibTorch choose (all cores).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Continue from <c>checkpoint.bin</c> in the output folder.</summary>
+    public bool Resume { get; init; }
+}
