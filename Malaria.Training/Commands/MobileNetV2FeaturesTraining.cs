@@ -88,11 +88,23 @@ public static class MobileNetV2FeaturesTraining
         var evaluated = settings.EvaluationPart switch { SplitPart.Test => test, SplitPart.Validation => validation, _ => train };
         if (evaluated.Count == 0) throw new CommandLineException($"The split has no {partName} images to evaluate.");
         var testView = LabeledImageData.Load(mlContext, evaluated, labels);
-        var testFeatures = ExtractionProgress.Run(progress => { options.ProgressCallback = progress; return trainer.Featurizer.Featurize(testView, partName); });
-        var featureType = MobileNetV2FeaturesTrainer.FeatureTypeOf(chain, trainView.Schema);
-        var scored = MobileNetV2FeaturesTrainer.ClassifierHead(chain)
-            .Transform(MobileNetV2FeaturesTrainer.ToDataView(mlContext, testFeatures, featureType, ModelColumns.Label));
-        var result = ModelEvaluator.Evaluate(mlContext, ScoredSet.FromDataView(scored, labels, ModelColumns.Label, ModelColumns.Score), "Parasitized" is var p && labels.Contains(p) ? p : labels[0], partName);
+        ScoredSet scoredSet;
+        if (options.AverageViewsAtPrediction)
+        {
+            // The model averages views the cache does not hold (flips of the resized tensor): score through the model.
+            var rowsTotal = evaluated.Count;
+            scoredSet = ScoredSet.FromDataView(model.Transform(testView), labels, ModelColumns.Label, ModelColumns.Score,
+                n => { if (n % 500 == 0 || n == rowsTotal) Console.WriteLine($"scored {partName} {n:N0}/{rowsTotal:N0} through the model"); });
+        }
+        else
+        {
+            var testFeatures = ExtractionProgress.Run(progress => { options.ProgressCallback = progress; return trainer.Featurizer.Featurize(testView, partName); });
+            var featureType = MobileNetV2FeaturesTrainer.FeatureTypeOf(chain, trainView.Schema);
+            var scored = MobileNetV2FeaturesTrainer.ClassifierHead(chain)
+                .Transform(MobileNetV2FeaturesTrainer.ToDataView(mlContext, testFeatures, featureType, ModelColumns.Label));
+            scoredSet = ScoredSet.FromDataView(scored, labels, ModelColumns.Label, ModelColumns.Score);
+        }
+        var result = ModelEvaluator.Evaluate(mlContext, scoredSet, "Parasitized" is var p && labels.Contains(p) ? p : labels[0], partName);
 
         var card = new ModelCard
         {
@@ -114,6 +126,7 @@ public static class MobileNetV2FeaturesTraining
                 ["normalization"] = options.Normalization.ToString(),
                 ["resizing"] = options.Resizing.ToString(),
                 ["augmentation"] = options.Augmentation.ToString(),
+                ["averageViewsAtPrediction"] = options.AverageViewsAtPrediction.ToString(),
                 ["kernelMapRank"] = options.KernelMapRank.ToString(CultureInfo.InvariantCulture),
                 ["kernelGamma"] = options.KernelGamma.ToString(CultureInfo.InvariantCulture),
                 ["l1Regularization"] = options.L1Regularization.ToString(CultureInfo.InvariantCulture),
@@ -137,7 +150,7 @@ public static class MobileNetV2FeaturesTraining
             ("model", "model.zip (whole pipeline: resize 224, pixels, MobileNetV2 ONNX, classifier)"),
             ("split", $"split.csv (sha256 {card.SplitSha256})"),
             ("seed", settings.Seed.ToString(CultureInfo.InvariantCulture)),
-            ("hyper-parameters", string.Join(", ", card.Properties.Where(kv => kv.Key is "classifier" or "normalization" or "resizing" or "augmentation" or "kernelMapRank" or "kernelGamma" or "l1Regularization" or "l2Regularization").Select(kv => $"{kv.Key} {kv.Value}"))),
+            ("hyper-parameters", string.Join(", ", card.Properties.Where(kv => kv.Key is "classifier" or "normalization" or "resizing" or "augmentation" or "averageViewsAtPrediction" or "kernelMapRank" or "kernelGamma" or "l1Regularization" or "l2Regularization").Select(kv => $"{kv.Key} {kv.Value}"))),
             ("validation", validationMetrics is null ? "none" : $"accuracy {validationMetrics.MicroAccuracy:F4}, log-loss {validationMetrics.LogLoss:F4}"),
             ("training time", $"{trainingSeconds:F1} s (features + classifier; {card.Properties["featuresComputed"]} train images through the backbone, {card.Properties["featuresFromCache"]} from cache)"),
         ]);

@@ -41,6 +41,11 @@ public static class TrainCommand
         var augmentation = new Option<ImageAugmentation>("--augmentation") { Description = "Flipped/rotated views of the training images added to the classifier's training set.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().Augmentation };
         var kernelRank = new Option<int>("--kernel-rank") { Description = "Random Fourier features of a Gaussian kernel before the classifier (0 = off).", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().KernelMapRank };
         var kernelGamma = new Option<float>("--kernel-gamma") { Description = "Gaussian kernel gamma for --kernel-rank.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().KernelGamma };
+        var averageViews = new Option<bool>("--average-views")
+        {
+            Description = "Average the features of each image's 8 rotations/mirror images inside the model (8x prediction cost); --average-views false turns it off.",
+            DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().AverageViewsAtPrediction,
+        };
         var l1 = new Option<float>("--l1") { Description = "L1 regularisation.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().L1Regularization };
         var l2 = new Option<float>("--l2") { Description = "L2 regularisation.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().L2Regularization };
         var iterations = new Option<int?>("--max-iterations") { Description = "Iteration cap of the classifier (default: the trainer's own)." };
@@ -53,7 +58,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a model, evaluate it on the test part and save model.zip (and model.onnx for networks) with model.json, metrics, report and pictures.")
         {
-            trainer, data, groupPattern, split, output, seed, backbone, workspace, classifier, normalization, resizing, augmentation, kernelRank, kernelGamma, l1, l2, iterations, workers, evalPart,
+            trainer, data, groupPattern, split, output, seed, backbone, workspace, classifier, normalization, resizing, augmentation, averageViews, kernelRank, kernelGamma, l1, l2, iterations, workers, evalPart,
         };
         // The TorchSharp trainers' options (image size, epochs, learning rate...) join this command, sharing --data, --split, --out, --seed and --backbone.
         Torch.TorchTrainCommand.AddTo(command, trainer);
@@ -78,6 +83,7 @@ public static class TrainCommand
                     Normalization = parse.GetValue(normalization),
                     Resizing = parse.GetValue(resizing),
                     Augmentation = parse.GetValue(augmentation),
+                    AverageViewsAtPrediction = parse.GetValue(averageViews),
                     KernelMapRank = parse.GetValue(kernelRank),
                     KernelGamma = parse.GetValue(kernelGamma),
                     L1Regularization = parse.GetValue(l1),

@@ -23,7 +23,7 @@ public static class Plots
         using var small = Font(13);
         const float left = 130, top = 70, grid = Size - left - 30;
         var cell = grid / n;
-        using (var title = Font(17)) DrawCentered(canvas, $"Confusion matrix ({result.Part}, {result.Rows:N0} images)", Size / 2f, 30, title);
+        using (var title = Font(17)) DrawCentered(canvas, $"Confusion matrix ({result.Part}, {result.Rows:N0} images)", Size / 2f, 26, title);
         DrawCentered(canvas, "predicted", left + grid / 2, top - 10, small);
         for (var t = 0; t < n; t++)
         {
@@ -56,7 +56,7 @@ public static class Plots
         using var surface = SKSurface.Create(new SKImageInfo(Size, Size));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
-        const float left = 60, top = 50, plot = Size - left - 30;
+        const float left = 60, top = 60, plot = Size - left - 40;
         SKPoint At(double fpr, double tpr) => new(left + (float)fpr * plot, top + plot - (float)tpr * plot);
         using var axis = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 1.5f, IsAntialias = true };
         canvas.DrawRect(SKRect.Create(left, top, plot, plot), axis);
@@ -76,7 +76,7 @@ public static class Plots
             DrawCentered(canvas, label, At(v, 0).X, top + plot + 18, text);
             canvas.DrawText(label, left - 40, At(0, v).Y + 5, text);
         }
-        using (var title = Font(16)) DrawCentered(canvas, $"ROC, positive = {result.PositiveLabel} ({result.Part}): AUC {result.Auc.ToString("F4", CultureInfo.InvariantCulture)}", Size / 2f, 30, title);
+        using (var title = Font(16)) DrawCentered(canvas, $"ROC, positive = {result.PositiveLabel} ({result.Part}): AUC {result.Auc.ToString("F4", CultureInfo.InvariantCulture)}", Size / 2f, 26, title);
         DrawCentered(canvas, "false positive rate (1 - specificity)", left + plot / 2, Size - 2, text);
         canvas.DrawText("true positive rate (recall)", left, top - 8, text);
         return Encode(surface);

@@ -38,6 +38,14 @@ public sealed partial class MobileNetV2FeaturesTrainer
         /// the first run puts 8x the training images through the backbone, later runs read them from the cache).</summary>
         public ImageAugmentation Augmentation { get; set; } = ImageAugmentation.Dihedral;
 
+        /// <summary>
+        /// Test-time augmentation inside the model: the saved chain's ONNX graph is wrapped (<see cref="ViewAveragingBackbone"/>)
+        /// so each image's features are the mean over its 8 rotations and mirror images; 8x the backbone work per
+        /// prediction. Training is unaffected. Default: true (on the NIH validation part: accuracy 0.9595 to 0.9636,
+        /// ROC AUC 0.9875 to 0.9908).
+        /// </summary>
+        public bool AverageViewsAtPrediction { get; set; } = true;
+
         /// <summary>The classifier trained on the features. Default: <see cref="FeatureClassifier.LbfgsMaximumEntropy"/>.</summary>
         public FeatureClassifier Classifier { get; set; } = FeatureClassifier.LbfgsMaximumEntropy;
 

@@ -42,7 +42,7 @@ public sealed partial class MobileNetV2FeaturesTrainer : IEstimator<TransformerC
         LabelNamesOf(input.Schema, _options.LabelColumnName);
         RequireImageColumn(input.Schema, _options.ImageColumnName);
 
-        var featurizer = MobileNetV2Backbone.Featurizer(_mlContext, _options.BackbonePath, _options.ImageColumnName, _options.Resizing).Fit(input);
+        var featurizer = MobileNetV2Backbone.Featurizer(_mlContext, PredictionBackbonePath(), _options.ImageColumnName, _options.Resizing).Fit(input);
         var featureType = FeatureTypeOf(featurizer, input.Schema);
 
         var train = Featurizer.Featurize(input, "train", _options.Augmentation);
@@ -69,6 +69,19 @@ public sealed partial class MobileNetV2FeaturesTrainer : IEstimator<TransformerC
                     validation.Count, watch.Elapsed.TotalSeconds));
         }
         return new TransformerChain<ITransformer>([.. featurizer, .. head]);
+    }
+
+    /// <summary>
+    /// The ONNX file the fitted chain runs: the backbone itself, or with <see cref="Options.AverageViewsAtPrediction"/>
+    /// its view-averaging wrapper, written once into the workspace (named by the backbone's hash).
+    /// </summary>
+    private string PredictionBackbonePath()
+    {
+        if (!_options.AverageViewsAtPrediction) return _options.BackbonePath;
+        var path = Path.Combine(_options.WorkspacePath, $"mobilenetv2-8-view-mean-{MobileNetV2Backbone.Sha256(_options.BackbonePath)[..16]}.onnx");
+        if (!File.Exists(path))
+            Inference.IO.AtomicFile.WriteAllBytes(path, ViewAveragingBackbone.Wrap(File.ReadAllBytes(_options.BackbonePath)));
+        return path;
     }
 
     /// <summary>The part of a fitted chain after the backbone (normaliser and predictor): applies to feature views.</summary>
