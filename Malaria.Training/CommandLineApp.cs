@@ -27,6 +27,7 @@ public static class CommandLineApp
             FaithfulnessCommand.Create(),
             TrainCommand.Create(),
             EvaluateCommand.Create(),
+            CompareCommand.Create(),
         };
         return root;
     }

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using Malaria.Inference.Imaging;
+
+namespace Malaria.Tests.Commands;
+
+/// <summary>compare end to end on a small generated folder, with the one quick contender.</summary>
+[NonParallelizable]
+public class CompareCommandTests
+{
+    [Test]
+    public void TrainsMeasuresAndTabulatesEachChosenModel()
+    {
+        using var tree = new TempFolder();
+        for (var patient = 0; patient < 20; patient++)
+            for (var cell = 0; cell < 4; cell++)
+            {
+                tree.Write($"data/Parasitized/C{patient}P_cell_{cell}.png", TestImages.Png(TestImages.Tint.Red, 40, 40, seed: patient * 10 + cell));
+                tree.Write($"data/Uninfected/C{patient}P_cell_{cell + 4}.png", TestImages.Png(TestImages.Tint.Blue, 40, 40, seed: 500 + patient * 10 + cell));
+            }
+        var output = tree.Combine("compare");
+
+        var (code, error) = Cli.Run("compare", "--data", tree.Combine("data"), "--out", output, "--only", "cnn", "--epochs", "2");
+
+        Assert.That(code, Is.Zero, error);
+        var markdown = File.ReadAllText(Path.Combine(output, "compare.md"));
+        Assert.That(markdown, Does.Contain("| cnn |"));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "compare.json")));
+        var row = json.RootElement.EnumerateArray().Single();
+        Assert.That(row.GetProperty("name").GetString(), Is.EqualTo("cnn"));
+        Assert.That(row.GetProperty("metrics").GetProperty("accuracy").GetDouble(), Is.InRange(0.0, 1.0));
+        Assert.That(row.GetProperty("modelBytes").GetInt64(), Is.GreaterThan(100_000));
+        Assert.That(row.GetProperty("singleImageMilliseconds").GetDouble(), Is.GreaterThan(0));
+        Assert.That(row.GetProperty("batchImagesPerSecond").GetDouble(), Is.GreaterThan(0));
+        var picture = File.ReadAllBytes(Path.Combine(output, "confusion-matrices.png"));
+        Assert.That(ImageHeaderReader.Read(picture, "confusion-matrices.png").Format, Is.EqualTo(ImageFormat.Png));
+    }
+}
