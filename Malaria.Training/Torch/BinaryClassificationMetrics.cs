@@ -1,8 +1,8 @@
 namespace Malaria.Training.Torch;
 
 /// <summary>
-/// Binary metrics with one label as positive (Parasitized), from positive-class probabilities. Kept minimal and
-/// self-contained here; the shared evaluation can replace it without changing the trainer's outputs' names.
+/// The trainer's per-epoch view of binary metrics with one label as positive (Parasitized), from positive-class
+/// probabilities; built on the shared <see cref="Evaluation.BinaryMetrics"/>.
 /// </summary>
 internal sealed record BinaryClassificationMetrics
 {
@@ -28,60 +28,34 @@ internal sealed record BinaryClassificationMetrics
     {
         if (actual.Count != positiveProbability.Count) throw new ArgumentException("One probability per sample is needed.");
         if (labels.Count != 2) throw new ArgumentException("Binary metrics need exactly two labels.");
-        long tp = 0, fp = 0, tn = 0, fn = 0;
-        double logLoss = 0;
+        // Counts, precision, recall, specificity, F1 and ROC AUC come from the shared evaluation; this record adds the
+        // per-epoch log-loss and the confusion matrix in label order that history.csv and checkpoints keep.
+        var isPositive = actual.Select(a => a == positiveIndex).ToList();
+        var predictedPositive = positiveProbability.Select(p => p >= threshold).ToList();
+        var binary = Evaluation.BinaryMetrics.Compute(isPositive, predictedPositive, positiveProbability.Select(p => (double)p).ToList());
         var negativeIndex = 1 - positiveIndex;
         var matrix = new[] { new int[2], new int[2] };
+        double logLoss = 0;
         for (var i = 0; i < actual.Count; i++)
         {
-            var isPositive = actual[i] == positiveIndex;
             var p = Math.Clamp(positiveProbability[i], 1e-7, 1 - 1e-7);
-            var predictedPositive = positiveProbability[i] >= threshold;
-            if (isPositive && predictedPositive) tp++;
-            else if (isPositive) fn++;
-            else if (predictedPositive) fp++;
-            else tn++;
-            matrix[actual[i]][predictedPositive ? positiveIndex : negativeIndex]++;
-            logLoss -= isPositive ? Math.Log(p) : Math.Log(1 - p);
+            matrix[actual[i]][predictedPositive[i] ? positiveIndex : negativeIndex]++;
+            logLoss -= isPositive[i] ? Math.Log(p) : Math.Log(1 - p);
         }
         var n = actual.Count;
-        var precision = tp + fp == 0 ? 0 : (double)tp / (tp + fp);
-        var recall = tp + fn == 0 ? 0 : (double)tp / (tp + fn);
         return new BinaryClassificationMetrics
         {
             Count = n,
-            Accuracy = n == 0 ? 0 : (double)(tp + tn) / n,
-            Precision = precision,
-            Recall = recall,
-            Specificity = tn + fp == 0 ? 0 : (double)tn / (tn + fp),
-            F1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall),
-            Auc = AreaUnderRoc(actual, positiveProbability, positiveIndex),
+            Accuracy = n == 0 ? 0 : (double)(binary.TruePositives + binary.TrueNegatives) / n,
+            Precision = binary.Precision,
+            Recall = binary.Recall,
+            Specificity = binary.Specificity,
+            F1 = binary.F1,
+            Auc = binary.RocAuc,
             LogLoss = n == 0 ? 0 : logLoss / n,
             ConfusionMatrix = matrix,
             Labels = labels,
             PositiveLabel = labels[positiveIndex],
         };
-    }
-
-    /// <summary>ROC AUC as the Mann-Whitney statistic, ties counted half.</summary>
-    private static double AreaUnderRoc(IReadOnlyList<int> actual, IReadOnlyList<float> score, int positiveIndex)
-    {
-        var order = Enumerable.Range(0, actual.Count).OrderBy(i => score[i]).ToArray();
-        double rankSumPositive = 0;
-        long positives = 0;
-        for (var i = 0; i < order.Length;)
-        {
-            var j = i;
-            while (j + 1 < order.Length && score[order[j + 1]] == score[order[i]]) j++;
-            var averageRank = (i + j) / 2.0 + 1;
-            for (var k = i; k <= j; k++)
-            {
-                if (actual[order[k]] == positiveIndex) { rankSumPositive += averageRank; positives++; }
-            }
-            i = j + 1;
-        }
-        long negatives = actual.Count - positives;
-        if (positives == 0 || negatives == 0) return double.NaN;
-        return (rankSumPositive - positives * (positives + 1) / 2.0) / ((double)positives * negatives);
     }
 }
