@@ -15,12 +15,7 @@ public class ExplainTests
     {
         var folder = new TempFolder();
         using var model = OnnxExportFixture.Create("cnn", seed: 5);
-        var onnx = folder.Combine("model.onnx");
-        TorchOnnxExporter.Save(model, OnnxExportFixture.Labels, Size, onnx);
-        var card = new ModelCard { Labels = OnnxExportFixture.Labels, InputWidth = Size, InputHeight = Size, Trainer = "cnn" };
-        card.Save(ModelCard.PathBeside(onnx));
-        var zip = folder.Combine("model.zip");
-        OnnxModelZip.Write(onnx, card, zip);
+        var (onnx, zip) = OnnxExportFixture.WritePackage(model, folder.Path, Size);
         return (folder, onnx, zip);
     }
 

@@ -74,6 +74,21 @@ internal static class OnnxExportFixture
         linear.bias![0].sub_(median);
     }
 
+    /// <summary>
+    /// Exports <paramref name="model"/> as <c>model.onnx</c> with its <c>model.json</c> and the ML.NET <c>model.zip</c>
+    /// wrapping it, into <paramref name="folder"/>, as the trainer lays out a run.
+    /// </summary>
+    public static (string Onnx, string Zip) WritePackage(nn.Module<Tensor, Tensor> model, string folder, int size, string? resizing = null)
+    {
+        var onnx = Path.Combine(folder, "model.onnx");
+        TorchOnnxExporter.Save(model, Labels, size, onnx);
+        var card = new Malaria.Inference.ModelCard { Labels = Labels, InputWidth = size, InputHeight = size, Trainer = "cnn", Resizing = resizing };
+        card.Save(Malaria.Inference.ModelCard.PathBeside(onnx));
+        var zip = Path.Combine(folder, "model.zip");
+        OnnxModelZip.Write(onnx, card, zip);
+        return (onnx, zip);
+    }
+
     /// <summary>Raw 0..255 pixels, [n,3,size,size], as smooth blobs plus noise so that maps have structure.</summary>
     public static float[] Pixels(int n, int size, int seed)
     {

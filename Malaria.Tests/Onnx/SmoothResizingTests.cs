@@ -14,12 +14,7 @@ public class SmoothResizingTests
     {
         using var folder = new TempFolder();
         using var model = OnnxExportFixture.Create("cnn", seed: 8);
-        var onnx = folder.Combine("model.onnx");
-        TorchOnnxExporter.Save(model, OnnxExportFixture.Labels, Size, onnx);
-        var card = new ModelCard { Labels = OnnxExportFixture.Labels, InputWidth = Size, InputHeight = Size, Resizing = ModelCard.SmoothResizing };
-        card.Save(ModelCard.PathBeside(onnx));
-        var zip = folder.Combine("model.zip");
-        OnnxModelZip.Write(onnx, card, zip);
+        var (onnx, zip) = OnnxExportFixture.WritePackage(model, folder.Path, Size, ModelCard.SmoothResizing);
         var image = folder.Write("cell.png", TestImages.Png(TestImages.Tint.Red, 70, 58, seed: 3));
 
         // What the trainer's DecodedImageSet computes: the library's decoder, then the smooth resize, as planes.
