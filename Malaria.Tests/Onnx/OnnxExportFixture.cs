@@ -36,7 +36,6 @@ internal static class OnnxExportFixture
                     case BatchNorm2d norm:
                         norm.weight!.copy_(torch.rand(norm.weight.shape) + 0.5);
                         norm.bias!.copy_(torch.randn(norm.bias.shape) * 0.1);
-                        norm.momentum = null; // cumulative average over the calibration batches
                         break;
                     case Linear linear:
                         linear.weight!.copy_(torch.randn(linear.weight.shape) * (2.0 / Math.Sqrt(linear.weight.shape[1])));
@@ -50,6 +49,9 @@ internal static class OnnxExportFixture
             var size = architecture == "cnn" ? 64 : 96;
             for (var pass = 0; pass < 8; pass++)
             {
+                // Momentum 1/(k+1) on pass k keeps a cumulative average over the calibration batches (the networks
+                // carry no batch counter, see BatchNormCounters).
+                foreach (var norm in model.modules().OfType<BatchNorm2d>()) norm.momentum = 1.0 / (pass + 1);
                 using var batch = torch.tensor(Pixels(8, size, seed + pass), [8, 3, size, size]);
                 using var output = model.forward(batch);
             }

@@ -2,6 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Malaria.Training.Torch;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Malaria.Tests.Torch;
 
@@ -33,6 +34,22 @@ public class MobileNetV2ImportTests
         using var cnn = new MalariaCnn(2);
         var bytes = cnn.parameters().Sum(p => p.numel()) * sizeof(float);
         Assert.That(bytes, Is.LessThan(700_000));
+    }
+
+    [Test]
+    public void NetworksCarryNoBatchCounterButStillTrackRunningStatistics()
+    {
+        TorchNativeRuntime.EnsureLoaded();
+        using var cnn = new MalariaCnn(2);
+        using var mobile = new MobileNetV2(2, widthMultiplier: 0.35);
+        foreach (nn.Module model in new nn.Module[] { cnn, mobile })
+            Assert.That(model.state_dict().Keys.Where(k => k.EndsWith("num_batches_tracked", StringComparison.Ordinal)), Is.Empty,
+                "the counter's add_(1) races TorchSharp's Scalar finalizer (see BatchNormCounters)");
+        var runningMean = cnn.state_dict().First(p => p.Key.EndsWith("running_mean", StringComparison.Ordinal)).Value;
+        var before = runningMean.clone();
+        cnn.train();
+        using (torch.no_grad()) cnn.forward(torch.rand(4, 3, 32, 32) * 255).Dispose();
+        Assert.That(runningMean.allclose(before), Is.False, "training-mode batches still move the running mean");
     }
 
     [Test]

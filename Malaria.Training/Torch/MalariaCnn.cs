@@ -39,6 +39,7 @@ internal sealed class MalariaCnn : Module<Tensor, Tensor>
         features = Sequential(layers);
         classifier = Linear(input, classes);
         RegisterComponents();
+        BatchNormCounters.Remove(this);
         foreach (var module in modules())
         {
             if (module is Conv2d conv) init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);

@@ -42,6 +42,7 @@ internal sealed class MobileNetV2 : Module<Tensor, Tensor>
         features = Sequential(layers);
         classifier = Sequential(Dropout(dropout), Linear(FeatureCount, classes));
         RegisterComponents();
+        BatchNormCounters.Remove(this);
         foreach (var module in modules())
         {
             switch (module)
