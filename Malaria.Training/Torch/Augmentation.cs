@@ -10,6 +10,16 @@ internal sealed record Augmentation(bool Enabled = true, float Brightness = 0.1f
     /// <summary>No augmentation: a plain byte-to-float copy (validation and test).</summary>
     public static readonly Augmentation None = new(Enabled: false);
 
+    /// <summary>The default brightness and contrast amplitude (channel gains get half of it).</summary>
+    public const float DefaultColorJitter = 0.1f;
+
+    /// <summary>Flips and rotations with colour jitter of the given strength (0 keeps the geometry only).</summary>
+    public static Augmentation WithColorJitter(double strength)
+    {
+        if (strength is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(strength), strength, "Colour jitter must be between 0 and 1.");
+        return new Augmentation(Brightness: (float)strength, Contrast: (float)strength, ChannelGain: (float)strength / 2);
+    }
+
     /// <summary>Writes the (possibly transformed) image <paramref name="source"/> (3 planes of size x size bytes) into <paramref name="target"/>.</summary>
     public void Apply(ReadOnlySpan<byte> source, Span<float> target, int size, Random random)
     {

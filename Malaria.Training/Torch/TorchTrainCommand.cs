@@ -25,7 +25,7 @@ public static class TorchTrainCommand
         Option<string> Trainer, Option<DirectoryInfo?> Data, Option<FileInfo?> Split, Option<DirectoryInfo> Out,
         Option<string> Init, Option<bool> FreezeBackbone, Option<double?> Width, Option<int?> ImageSize, Option<int?> BatchSize,
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
-        Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment,
+        Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
         Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Symbols> SymbolsByCommand = [];
@@ -63,6 +63,7 @@ public static class TorchTrainCommand
             new Option<int?>("--patience") { Description = "Early stopping: epochs without better validation accuracy (default 6; 0 = off)." },
             SharedOption(command, "--seed") as Option<int> ?? CommonOptions.Seed(),
             new Option<bool>("--no-augment") { Description = "Turn off flips, rotations and colour jitter." },
+            new Option<double?>("--color-jitter") { Description = "Colour jitter strength: brightness and contrast vary by up to +-this, each channel's gain by half of it (default 0.1)." },
             new Option<int>("--threads") { Description = "LibTorch threads (default: all cores)." },
             new Option<bool>("--resume") { Description = "Continue the interrupted run in --out from its last checkpoint." },
             SharedOption(command, "--backbone") as Option<FileInfo?> ?? new Option<FileInfo?>("--backbone") { Description = "mobilenetv2: the ImageNet ONNX file (default ../shared/models/mobilenetv2-imagenet/mobilenetv2_1.0_224.onnx)." });
@@ -70,7 +71,7 @@ public static class TorchTrainCommand
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
         foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,
                      symbols.ImageSize, symbols.BatchSize, symbols.Epochs, symbols.LearningRate, symbols.BackboneLrFactor, symbols.Schedule,
-                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.Threads, symbols.Resume, symbols.Backbone })
+                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone })
         {
             if (!command.Options.Contains(option)) command.Options.Add(option);
         }
@@ -102,7 +103,7 @@ public static class TorchTrainCommand
             WeightDecay = parse.GetValue(s.WeightDecay) ?? 0.01,
             Patience = parse.GetValue(s.Patience) ?? 6,
             Seed = parse.GetValue(s.Seed),
-            Augmentation = parse.GetValue(s.NoAugment) ? Augmentation.None : new Augmentation(),
+            Augmentation = parse.GetValue(s.NoAugment) ? Augmentation.None : Augmentation.WithColorJitter(parse.GetValue(s.ColorJitter) ?? Augmentation.DefaultColorJitter),
             Threads = parse.GetValue(s.Threads),
             Resume = parse.GetValue(s.Resume),
         };
@@ -229,7 +230,7 @@ public static class TorchTrainCommand
         for (var i = 0; i < metrics.Labels.Count; i++)
             r.AppendLine("| " + metrics.Labels[i] + " | " + string.Join(" | ", metrics.ConfusionMatrix[i]) + " |");
         r.AppendLine();
-        r.Append(string.Create(inv, $"Hyper-parameters: batch {options.BatchSize}, lr {options.LearningRate} ({options.Schedule}, warm-up {options.WarmupEpochs} epoch(s)), AdamW weight decay {options.WeightDecay}, patience {options.Patience}, augmentation {(options.Augmentation.Enabled ? "flips/rotations/colour jitter" : "off")}"));
+        r.Append(string.Create(inv, $"Hyper-parameters: batch {options.BatchSize}, lr {options.LearningRate} ({options.Schedule}, warm-up {options.WarmupEpochs} epoch(s)), AdamW weight decay {options.WeightDecay}, patience {options.Patience}, augmentation {(options.Augmentation.Enabled ? $"flips/rotations/colour jitter {options.Augmentation.Brightness}" : "off")}"));
         var mobileNetSettings = options.Architecture == TorchArchitecture.MobileNetV2
             ? string.Create(inv, $", init {(options.ImageNetInit ? "imagenet" : "scratch")}, {(options.FreezeBackbone ? "frozen backbone" : $"backbone lr x{options.BackboneLearningRateFactor}")}, width {options.WidthMultiplier}")
             : "";
