@@ -77,6 +77,22 @@ public class TorchTrainerTests
     }
 
     [Test]
+    public void SameSeedRepeatsTheRunAndAnotherSeedDoesNot()
+    {
+        TorchTrainingResult Run(string name, int seed) =>
+            new TorchTrainer(ToyOptions(2) with { Seed = seed }, TrainingProgress.Silent()).Train(ToyData(64), Path.Combine(folder, name));
+        var first = Run("first", 7);
+        var again = Run("again", 7);
+        var other = Run("other", 8);
+
+        Assert.That(again.State.History.Select(h => h.TrainLoss), Is.EqualTo(first.State.History.Select(h => h.TrainLoss)).Within(1e-6));
+        Assert.That(again.State.History.Select(h => h.ValidationLoss), Is.EqualTo(first.State.History.Select(h => h.ValidationLoss)).Within(1e-6));
+        Assert.That(again.Validation.Accuracy, Is.EqualTo(first.Validation.Accuracy));
+        Assert.That(other.State.History[0].TrainLoss, Is.Not.EqualTo(first.State.History[0].TrainLoss).Within(1e-6),
+            "the seed drives initialisation, shuffling and augmentation");
+    }
+
+    [Test]
     public void ResumeWithoutCheckpointIsAClearError()
     {
         var ex = Assert.Throws<Malaria.Training.CommandLineException>(() =>
