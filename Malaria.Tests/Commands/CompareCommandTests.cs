@@ -7,16 +7,21 @@ namespace Malaria.Tests.Commands;
 [NonParallelizable]
 public class CompareCommandTests
 {
-    [Test]
-    public void TrainsMeasuresAndTabulatesEachChosenModel()
+    private static void WriteCells(TempFolder tree)
     {
-        using var tree = new TempFolder();
         for (var patient = 0; patient < 20; patient++)
             for (var cell = 0; cell < 4; cell++)
             {
                 tree.Write($"data/Parasitized/C{patient}P_cell_{cell}.png", TestImages.Png(TestImages.Tint.Red, 40, 40, seed: patient * 10 + cell));
                 tree.Write($"data/Uninfected/C{patient}P_cell_{cell + 4}.png", TestImages.Png(TestImages.Tint.Blue, 40, 40, seed: 500 + patient * 10 + cell));
             }
+    }
+
+    [Test]
+    public void TrainsMeasuresAndTabulatesEachChosenModel()
+    {
+        using var tree = new TempFolder();
+        WriteCells(tree);
         var output = tree.Combine("compare");
 
         var (code, error) = Cli.Run("compare", "--data", tree.Combine("data"), "--out", output, "--only", "cnn", "--epochs", "2");
@@ -33,5 +38,29 @@ public class CompareCommandTests
         Assert.That(row.GetProperty("batchImagesPerSecond").GetDouble(), Is.GreaterThan(0));
         var picture = File.ReadAllBytes(Path.Combine(output, "confusion-matrices.png"));
         Assert.That(ImageHeaderReader.Read(picture, "confusion-matrices.png").Format, Is.EqualTo(ImageFormat.Png));
+    }
+
+    [Test]
+    public void ReusesAFinishedRunUnlessTheSettingsDifferOrRetrainIsGiven()
+    {
+        using var tree = new TempFolder();
+        WriteCells(tree);
+        var output = tree.Combine("compare");
+        var card = Path.Combine(output, "cnn", "model.json");
+        string[] Compare(params string[] extra) => ["compare", "--data", tree.Combine("data"), "--out", output, "--only", "cnn", .. extra];
+
+        Assert.That(Cli.Run(Compare("--epochs", "1")).Code, Is.Zero);
+        var first = File.ReadAllText(card);
+        Assert.That(Cli.Run(Compare("--epochs", "1")).Code, Is.Zero);
+        Assert.That(File.ReadAllText(card), Is.EqualTo(first), "same split, seed and settings: the finished run is reused");
+        Assert.That(File.ReadAllText(Path.Combine(output, "compare.md")), Does.Contain("| cnn |"), "a reused run is still measured and tabulated");
+
+        Assert.That(Cli.Run(Compare("--epochs", "2")).Code, Is.Zero);
+        var second = File.ReadAllText(card);
+        Assert.That(second, Is.Not.EqualTo(first), "another epoch cap trains again");
+        Assert.That(second, Does.Contain("\"epochs\": \"2\""));
+
+        Assert.That(Cli.Run(Compare("--epochs", "2", "--retrain")).Code, Is.Zero);
+        Assert.That(File.ReadAllText(card), Is.Not.EqualTo(second), "--retrain trains again");
     }
 }

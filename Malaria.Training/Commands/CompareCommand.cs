@@ -6,6 +6,7 @@ using System.Text.Json;
 using Malaria.Inference;
 using Malaria.Inference.IO;
 using Malaria.Training.Data;
+using Malaria.Training.Torch;
 using SkiaSharp;
 using Spectre.Console;
 
@@ -34,9 +35,10 @@ public static class CompareCommand
         var seed = CommonOptions.Seed();
         var only = new Option<string[]>("--only") { Description = $"Train only these ({string.Join(", ", Contenders.Select(c => c.Name))}).", AllowMultipleArgumentsPerToken = true };
         var epochs = new Option<int?>("--epochs") { Description = "Epoch cap for the TorchSharp networks (default: each trainer's own)." };
+        var retrain = new Option<bool>("--retrain") { Description = "Train every model again, even where --out already holds its finished run (by default such runs are reused and an interrupted TorchSharp run is resumed)." };
         var command = new Command("compare", "Train and evaluate every model the trainer offers on one patient-level split and tabulate accuracy, size, speed and training time.")
         {
-            data, split, output, seed, only, epochs,
+            data, split, output, seed, only, epochs, retrain,
         };
         command.SetAction(parse =>
         {
@@ -50,15 +52,28 @@ public static class CompareCommand
                 SplitFile.Write(splitPath, PatientSplitter.Split(CommonOptions.LoadDataset(dataFolder, null).Images, parse.GetValue(seed)));
             }
             var chosen = parse.GetValue(only) is { Length: > 0 } names ? Contenders.Where(c => names.Contains(c.Name)).ToList() : Contenders.ToList();
+            var splitSha256 = Sha256(splitPath);
+            var runSeed = parse.GetValue(seed);
+            var cap = parse.GetValue(epochs);
             var rows = new List<ComparisonRow>();
             foreach (var (name, arguments) in chosen)
             {
-                AnsiConsole.MarkupLine($"[bold]== {Markup.Escape(name)}[/]");
                 var run = Path.Combine(folder, name);
-                List<string> args = ["train", .. arguments, "--split", splitPath, "--out", run, "--seed", parse.GetValue(seed).ToString(CultureInfo.InvariantCulture)];
-                if (parse.GetValue(epochs) is { } cap && arguments.Contains("mobilenetv2-features") is false) args.AddRange(["--epochs", cap.ToString(CultureInfo.InvariantCulture)]);
-                var code = CommandLineApp.Run([.. args]);
-                if (code != 0) throw new CommandLineException($"Training '{name}' failed (exit code {code}); see its output above.");
+                var wanted = new RunSettings(arguments[1], arguments.Contains("--freeze-backbone"), splitSha256, runSeed, cap);
+                if (!parse.GetValue(retrain) && IsFinished(run, wanted))
+                {
+                    AnsiConsole.MarkupLine($"[bold]== {Markup.Escape(name)}[/]: reusing the finished run in {Markup.Escape(run)} (--retrain trains it again)");
+                }
+                else
+                {
+                    AnsiConsole.MarkupLine($"[bold]== {Markup.Escape(name)}[/]");
+                    List<string> args = ["train", .. arguments, "--split", splitPath, "--out", run, "--seed", runSeed.ToString(CultureInfo.InvariantCulture)];
+                    if (cap is { } c && wanted.Trainer != TrainCommand.MobileNetV2Features) args.AddRange(["--epochs", c.ToString(CultureInfo.InvariantCulture)]);
+                    if (!parse.GetValue(retrain) && IsInterrupted(run, splitSha256)) args.Add("--resume");
+                    else if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
+                    var code = CommandLineApp.Run([.. args]);
+                    if (code != 0) throw new CommandLineException($"Training '{name}' failed (exit code {code}); see its output above.");
+                }
                 rows.Add(Measure(name, run, SplitFile.Read(splitPath).Where(e => e.Part == SplitPart.Test).Select(e => e.Image.Path).ToList()));
             }
             Write(folder, rows);
@@ -67,9 +82,40 @@ public static class CompareCommand
         return command;
     }
 
+    /// <summary>What a contender's run must have been made with to be reused.</summary>
+    internal sealed record RunSettings(string Trainer, bool FreezeBackbone, string SplitSha256, int Seed, int? EpochCap);
+
+    /// <summary>
+    /// True when <paramref name="run"/> holds a finished model (model.zip, model.json, metrics.json) whose card says it was
+    /// trained by the same trainer on the same split with the same seed, freezing and epoch cap.
+    /// </summary>
+    internal static bool IsFinished(string run, RunSettings wanted)
+    {
+        var modelPath = Path.Combine(run, "model.zip");
+        var cardPath = ModelCard.PathBeside(modelPath);
+        if (!File.Exists(modelPath) || !File.Exists(cardPath) || !File.Exists(Path.Combine(run, "metrics.json"))) return false;
+        var card = ModelCard.Load(cardPath);
+        if (card.Trainer != wanted.Trainer || card.SplitSha256 != wanted.SplitSha256 || card.Seed != wanted.Seed) return false;
+        if (wanted.Trainer == TrainCommand.MobileNetV2Features) return true;
+        string? Property(string key) => card.Properties is { } p && p.TryGetValue(key, out var value) ? value : null;
+        var epochs = wanted.EpochCap ?? TorchTrainCommand.DefaultEpochs(mobileNet: wanted.Trainer == "mobilenetv2");
+        return Property("freezeBackbone") == wanted.FreezeBackbone.ToString() && Property("epochs") == epochs.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A TorchSharp run stopped before it finished, on the same split: its checkpoint lets it resume.</summary>
+    private static bool IsInterrupted(string run, string splitSha256) =>
+        File.Exists(Path.Combine(run, "checkpoint.bin")) && File.Exists(Path.Combine(run, "split.csv"))
+        && Sha256(Path.Combine(run, "split.csv")) == splitSha256 && !File.Exists(Path.Combine(run, "metrics.json"));
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
     /// <summary>One model's line of the table.</summary>
     public sealed record ComparisonRow(string Name, IDictionary<string, double> Metrics, long ModelBytes, double SingleImageMilliseconds,
-        double BatchImagesPerSecond, double? TrainingSeconds, string ModelPath);
+        double BatchImagesPerSecond, double? TrainingSeconds, double? TrainingImagesPerSecond, string ModelPath);
 
     /// <summary>Reads a run's test metrics and times the exported model through the inference library.</summary>
     public static ComparisonRow Measure(string name, string run, IReadOnlyList<string> testImages)
@@ -95,17 +141,20 @@ public static class CompareCommand
         var batch = Stopwatch.StartNew();
         classifier.ClassifyBatch(sample);
         var throughput = sample.Count / batch.Elapsed.TotalSeconds;
-        return new ComparisonRow(name, metrics, new FileInfo(modelPath).Length, single.Order().ElementAt(single.Count / 2), throughput, card.TrainingSeconds, modelPath);
+        double? trainingRate = card.Properties?.TryGetValue("imagesPerSecond", out var rate) == true
+            && double.TryParse(rate, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+        return new ComparisonRow(name, metrics, new FileInfo(modelPath).Length, single.Order().ElementAt(single.Count / 2), throughput,
+            card.TrainingSeconds, trainingRate, modelPath);
     }
 
     /// <summary>Writes compare.md, compare.json and one picture with every confusion matrix.</summary>
     public static void Write(string folder, IReadOnlyList<ComparisonRow> rows)
     {
-        var md = new StringBuilder("| model | accuracy | precision | recall | F1 | ROC AUC | model size | single image (median) | batch throughput | training time |\n")
-            .Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        var md = new StringBuilder("| model | accuracy | precision | recall | F1 | ROC AUC | model size | single image (median) | batch throughput | training time | training speed |\n")
+            .Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         string M(ComparisonRow r, string key) => r.Metrics.TryGetValue(key, out var v) ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";
         foreach (var r in rows)
-            md.Append(CultureInfo.InvariantCulture, $"| {r.Name} | {M(r, "accuracy")} | {M(r, "precision")} | {M(r, "recall")} | {M(r, "f1")} | {M(r, "auc")} | {r.ModelBytes / 1048576.0:F2} MB | {r.SingleImageMilliseconds:F1} ms | {r.BatchImagesPerSecond:F0} images/s | {(r.TrainingSeconds is { } t ? $"{t:F0} s" : "-")} |\n");
+            md.Append(CultureInfo.InvariantCulture, $"| {r.Name} | {M(r, "accuracy")} | {M(r, "precision")} | {M(r, "recall")} | {M(r, "f1")} | {M(r, "auc")} | {r.ModelBytes / 1048576.0:F2} MB | {r.SingleImageMilliseconds:F1} ms | {r.BatchImagesPerSecond:F0} images/s | {(r.TrainingSeconds is { } t ? $"{t:F0} s" : "-")} | {(r.TrainingImagesPerSecond is { } v ? $"{v:F0} images/s" : "-")} |\n");
         AtomicFile.WriteAllText(Path.Combine(folder, "compare.md"), md.ToString());
         AtomicFile.WriteAllText(Path.Combine(folder, "compare.json"), JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
         AtomicFile.WriteAllBytes(Path.Combine(folder, "confusion-matrices.png"), SideBySide(rows.Select(r => Path.Combine(Path.GetDirectoryName(r.ModelPath)!, "confusion-matrix.png")).ToList(), rows.Select(r => r.Name).ToList()));
