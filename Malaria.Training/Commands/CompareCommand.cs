@@ -131,16 +131,22 @@ public static class CompareCommand
         var sample = testImages.Take(64).ToList();
         if (sample.Count == 0) throw new CommandLineException("The split has no test images to time the models on.");
         classifier.Classify(sample[0]);  // warm-up: first call builds the engine
+        // Medians over every sample image and over three batches: one slow call (a GC, another process) moves neither.
         var single = new List<double>();
-        foreach (var path in sample.Take(32))
+        foreach (var path in sample)
         {
             var watch = Stopwatch.StartNew();
             classifier.Classify(path);
             single.Add(watch.Elapsed.TotalMilliseconds);
         }
-        var batch = Stopwatch.StartNew();
-        classifier.ClassifyBatch(sample);
-        var throughput = sample.Count / batch.Elapsed.TotalSeconds;
+        var batches = new List<double>();
+        for (var repeat = 0; repeat < 3; repeat++)
+        {
+            var batch = Stopwatch.StartNew();
+            classifier.ClassifyBatch(sample);
+            batches.Add(sample.Count / batch.Elapsed.TotalSeconds);
+        }
+        var throughput = batches.Order().ElementAt(1);
         double? trainingRate = card.Properties?.TryGetValue("imagesPerSecond", out var rate) == true
             && double.TryParse(rate, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
         return new ComparisonRow(name, metrics, new FileInfo(modelPath).Length, single.Order().ElementAt(single.Count / 2), throughput,
