@@ -117,7 +117,7 @@ public class TorchTrainerTests
         var output = Path.Combine(folder, "run");
         var code = TorchTrainCommand.TrainAndEvaluate("cnn", ToyOptions(1) with { ImageSize = 32 }, split, output, TrainingProgress.Silent(), CancellationToken.None);
         Assert.That(code, Is.Zero);
-        foreach (var file in new[] { "metrics.json", "report.md", "history.csv", "model.bin", "model.json", "split.csv", TorchCheckpoint.FileName })
+        foreach (var file in new[] { "metrics.json", TorchTrainCommand.TrainingReportFile, "history.csv", "model.bin", "model.json", "split.csv", TorchCheckpoint.FileName })
             Assert.That(File.Exists(Path.Combine(output, file)), file);
         using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")));
         Assert.That(metrics.RootElement.GetProperty("count").GetInt32(), Is.EqualTo(split.Count(e => e.Part == SplitPart.Test)));

@@ -59,8 +59,11 @@ public static class ExportCommand
         // TorchSharp networks train on smoothly resized images (DecodedImageSet); the classifier must resize the same way.
         card.Resizing = ModelCard.SmoothResizing;
         card.Properties ??= new Dictionary<string, string>();
-        card.Properties["exportedFrom"] = checkpointPath;
-        card.Properties["epochs"] = state.EpochsDone.ToString(CultureInfo.InvariantCulture);
+        // Relative to the working folder when inside it, so a shipped card does not carry one machine's absolute paths.
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, checkpointPath);
+        card.Properties["exportedFrom"] = relative.StartsWith("..", StringComparison.Ordinal) ? checkpointPath : relative;
+        // "epochs" stays the run's cap (compare matches runs on it); what the checkpoint holds is "epochsRun".
+        card.Properties["epochsRun"] = state.EpochsDone.ToString(CultureInfo.InvariantCulture);
         var files = OnnxModelPackage.Write(model, exportable.Labels, state.ImageSize, onnxPath, card);
         return (files, state.Architecture, state.ImageSize, exportable.Labels, exportable.LabelSource);
     }

@@ -48,7 +48,7 @@ public static class TorchTrainCommand
             trainer,
             SharedOption(command, "--data") as Option<DirectoryInfo?> ?? new Option<DirectoryInfo?>("--data", "-d") { Description = "Labeled image folder (one subfolder per label); split by patient with --seed unless --split is given." },
             SharedOption(command, "--split") as Option<FileInfo?> ?? new Option<FileInfo?>("--split") { Description = "Split CSV from 'split' (path,label,group,part); overrides the automatic patient split." },
-            SharedOption(command, "--out") as Option<DirectoryInfo> ?? new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder: checkpoints, history.csv, model, metrics.json, report.md.", Required = true },
+            SharedOption(command, "--out") as Option<DirectoryInfo> ?? new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder: checkpoints, history.csv, model, metrics.json, report.md, training-report.md.", Required = true },
             new Option<string>("--init") { Description = "mobilenetv2: imagenet (import the ONNX backbone) or scratch.", DefaultValueFactory = _ => "imagenet" },
             new Option<bool>("--freeze-backbone") { Description = "mobilenetv2: train only the classifier head." },
             new Option<double?>("--width") { Description = "mobilenetv2 width multiplier (ImageNet weights only for 1.0)." },
@@ -77,6 +77,12 @@ public static class TorchTrainCommand
         }
         SymbolsByCommand.AddOrUpdate(command, symbols);
     }
+
+    /// <summary>
+    /// The trainer's own report (validation beside test, best epoch, hyper-parameters). report.md is the exported model's
+    /// evaluation through the library, written after export, so this one keeps its own name.
+    /// </summary>
+    public const string TrainingReportFile = "training-report.md";
 
     /// <summary>The epoch cap when --epochs is not given: 8 for MobileNetV2 (about 25 minutes per run here), 20 for the CNN.</summary>
     public static int DefaultEpochs(bool mobileNet) => mobileNet ? 8 : 20;
@@ -199,10 +205,12 @@ public static class TorchTrainCommand
                 ["schedule"] = options.Schedule.ToString(),
                 ["weightDecay"] = options.WeightDecay.ToString(CultureInfo.InvariantCulture),
                 ["imagesPerSecond"] = imagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
+                ["validationAccuracy"] = result.Validation.Accuracy.ToString("F4", CultureInfo.InvariantCulture),
             },
         };
+        if (data.Test is { Count: > 0 } testPart) card.Properties["testImages"] = testPart.Count.ToString(CultureInfo.InvariantCulture);
         card.Save(Path.Combine(output, ModelCard.FileName));
-        AtomicFile.WriteAllText(Path.Combine(output, "report.md"), Report(trainer, options, result, metrics, part, decodeSeconds, imagesPerSecond));
+        AtomicFile.WriteAllText(Path.Combine(output, TrainingReportFile), Report(trainer, options, result, metrics, part, decodeSeconds, imagesPerSecond));
     }
 
     private static string Report(string trainer, TorchTrainingOptions options, TorchTrainingResult result, BinaryClassificationMetrics metrics,
