@@ -36,6 +36,8 @@ public class CompareCommandTests
         Assert.That(row.GetProperty("modelBytes").GetInt64(), Is.GreaterThan(100_000));
         Assert.That(row.GetProperty("singleImageMilliseconds").GetDouble(), Is.GreaterThan(0));
         Assert.That(row.GetProperty("batchImagesPerSecond").GetDouble(), Is.GreaterThan(0));
+        Assert.That(File.ReadAllText(Path.Combine(output, "cnn", "report.md")), Does.Contain("## Per group (patient)"));
+        Assert.That(File.ReadAllLines(Path.Combine(output, "cnn", "per-group.csv"))[0], Does.StartWith("group,images,correct,accuracy"));
         var picture = File.ReadAllBytes(Path.Combine(output, "confusion-matrices.png"));
         Assert.That(ImageHeaderReader.Read(picture, "confusion-matrices.png").Format, Is.EqualTo(ImageFormat.Png));
     }

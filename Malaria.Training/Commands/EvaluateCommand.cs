@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Malaria.Inference;
+using Malaria.Inference.IO;
 using Malaria.Training.Data;
 using Malaria.Training.Evaluation;
 using Microsoft.ML;
@@ -111,13 +112,21 @@ public static class EvaluateCommand
         (ScoredSet Scored, TimeSpan Elapsed) scoring, MLContext mlContext)
     {
         var result = ModelEvaluator.Evaluate(mlContext, scoring.Scored, card.PositiveLabel, partName);
+        string? perGroup = null;
+        if (images.Select(i => i.Group).Distinct().Skip(1).Any())
+        {
+            var groups = GroupBreakdown.Compute(images, scoring.Scored, card.Labels.ToList().IndexOf(result.PositiveLabel));
+            Directory.CreateDirectory(outFolder);
+            AtomicFile.WriteAllText(Path.Combine(outFolder, GroupBreakdown.CsvFile), GroupBreakdown.ToCsv(groups));
+            perGroup = GroupBreakdown.ToMarkdown(groups, result.PositiveLabel);
+        }
         EvaluationReport.Write(outFolder, result, $"Evaluation of {Path.GetFileName(modelPath)}",
         [
             ("model", modelPath),
             ("trainer", card.Trainer ?? "unknown"),
             ("images", $"{images.Count:N0} ({partName})"),
             ("scoring time", $"{scoring.Elapsed.TotalSeconds:F1} s through the whole pipeline"),
-        ]);
+        ], perGroup);
         MobileNetV2FeaturesTraining.PrintResult(result);
         AnsiConsole.MarkupLine($"Wrote metrics.json, report.md and pictures to [bold]{Markup.Escape(outFolder)}[/] ({scoring.Elapsed.TotalSeconds:F1} s).");
         return result;

@@ -11,13 +11,14 @@ public static class EvaluationReport
     /// <summary>File names written into the folder.</summary>
     public const string MetricsFile = "metrics.json", ReportFile = "report.md", ConfusionMatrixFile = "confusion-matrix.png", RocCurveFile = "roc-curve.png";
 
-    /// <summary>Writes all four files; <paramref name="title"/> and <paramref name="details"/> head the report.</summary>
-    public static void Write(string folder, EvaluationResult result, string title, IEnumerable<(string Name, string Value)> details)
+    /// <summary>Writes all four files; <paramref name="title"/> and <paramref name="details"/> head the report;
+    /// <paramref name="appendix"/>, when given, is Markdown added at the end of the report.</summary>
+    public static void Write(string folder, EvaluationResult result, string title, IEnumerable<(string Name, string Value)> details, string? appendix = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, MetricsFile), result.ToJson());
-        AtomicFile.WriteAllText(Path.Combine(folder, ReportFile), Markdown(result, title, details));
+        AtomicFile.WriteAllText(Path.Combine(folder, ReportFile), Markdown(result, title, details) + appendix);
         AtomicFile.WriteAllBytes(Path.Combine(folder, ConfusionMatrixFile), Plots.ConfusionMatrix(result));
         AtomicFile.WriteAllBytes(Path.Combine(folder, RocCurveFile), Plots.RocCurve(result));
     }
