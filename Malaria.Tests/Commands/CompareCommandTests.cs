@@ -1,3 +1,5 @@
+using Malaria.Inference;
+using Malaria.Training.Commands;
 using System.Text.Json;
 using Malaria.Inference.Imaging;
 
@@ -64,5 +66,29 @@ public class CompareCommandTests
 
         Assert.That(Cli.Run(Compare("--epochs", "2", "--retrain")).Code, Is.Zero);
         Assert.That(File.ReadAllText(card), Is.Not.EqualTo(second), "--retrain trains again");
+    }
+
+    [Test]
+    public void AFinishedRunMatchesOnlyItsOwnSettings()
+    {
+        using var tree = new TempFolder();
+        var run = tree.Combine("run");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "model.zip"), "zip");
+        File.WriteAllText(Path.Combine(run, "metrics.json"), "{}");
+        new ModelCard
+        {
+            Labels = ["Parasitized", "Uninfected"], InputWidth = 128, InputHeight = 128, Trainer = "mobilenetv2", SplitSha256 = "abc", Seed = 42,
+            Properties = new Dictionary<string, string> { ["freezeBackbone"] = "False", ["epochs"] = "8" },
+        }.Save(Path.Combine(run, ModelCard.FileName));
+
+        var same = new CompareCommand.RunSettings("mobilenetv2", false, "abc", 42, null);
+        Assert.That(CompareCommand.IsFinished(run, same), Is.True, "the defaults: 128 px, 8 epochs");
+        Assert.That(CompareCommand.IsFinished(run, same with { ImageSize = 160 }), Is.False);
+        Assert.That(CompareCommand.IsFinished(run, same with { FreezeBackbone = true }), Is.False);
+        Assert.That(CompareCommand.IsFinished(run, same with { EpochCap = 3 }), Is.False);
+        Assert.That(CompareCommand.IsFinished(run, same with { Seed = 7 }), Is.False);
+        Assert.That(CompareCommand.IsFinished(run, same with { SplitSha256 = "def" }), Is.False);
+        Assert.That(CompareCommand.IsFinished(run, same with { Trainer = "cnn" }), Is.False);
     }
 }

@@ -59,7 +59,9 @@ public static class CompareCommand
             foreach (var (name, arguments) in chosen)
             {
                 var run = Path.Combine(folder, name);
-                var wanted = new RunSettings(arguments[1], arguments.Contains("--freeze-backbone"), splitSha256, runSeed, cap);
+                var sizeAt = Array.IndexOf(arguments, "--image-size");
+                var wanted = new RunSettings(arguments[1], arguments.Contains("--freeze-backbone"), splitSha256, runSeed, cap,
+                    sizeAt >= 0 ? int.Parse(arguments[sizeAt + 1], CultureInfo.InvariantCulture) : null);
                 if (!parse.GetValue(retrain) && IsFinished(run, wanted))
                 {
                     AnsiConsole.MarkupLine($"[bold]== {Markup.Escape(name)}[/]: reusing the finished run in {Markup.Escape(run)} (--retrain trains it again)");
@@ -83,11 +85,11 @@ public static class CompareCommand
     }
 
     /// <summary>What a contender's run must have been made with to be reused.</summary>
-    internal sealed record RunSettings(string Trainer, bool FreezeBackbone, string SplitSha256, int Seed, int? EpochCap);
+    internal sealed record RunSettings(string Trainer, bool FreezeBackbone, string SplitSha256, int Seed, int? EpochCap, int? ImageSize = null);
 
     /// <summary>
     /// True when <paramref name="run"/> holds a finished model (model.zip, model.json, metrics.json) whose card says it was
-    /// trained by the same trainer on the same split with the same seed, freezing and epoch cap.
+    /// trained by the same trainer on the same split with the same seed, freezing, epoch cap and input size.
     /// </summary>
     internal static bool IsFinished(string run, RunSettings wanted)
     {
@@ -98,8 +100,10 @@ public static class CompareCommand
         if (card.Trainer != wanted.Trainer || card.SplitSha256 != wanted.SplitSha256 || card.Seed != wanted.Seed) return false;
         if (wanted.Trainer == TrainCommand.MobileNetV2Features) return true;
         string? Property(string key) => card.Properties is { } p && p.TryGetValue(key, out var value) ? value : null;
-        var epochs = wanted.EpochCap ?? TorchTrainCommand.DefaultEpochs(mobileNet: wanted.Trainer == "mobilenetv2");
-        return Property("freezeBackbone") == wanted.FreezeBackbone.ToString() && Property("epochs") == epochs.ToString(CultureInfo.InvariantCulture);
+        var mobileNet = wanted.Trainer == "mobilenetv2";
+        var epochs = wanted.EpochCap ?? TorchTrainCommand.DefaultEpochs(mobileNet);
+        return Property("freezeBackbone") == wanted.FreezeBackbone.ToString() && Property("epochs") == epochs.ToString(CultureInfo.InvariantCulture)
+            && card.InputWidth == (wanted.ImageSize ?? TorchTrainCommand.DefaultImageSize(mobileNet));
     }
 
     /// <summary>A TorchSharp run stopped before it finished, on the same split: its checkpoint lets it resume.</summary>

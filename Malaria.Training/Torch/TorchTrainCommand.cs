@@ -84,6 +84,9 @@ public static class TorchTrainCommand
     /// </summary>
     public const string TrainingReportFile = "training-report.md";
 
+    /// <summary>The input size when --image-size is not given.</summary>
+    public static int DefaultImageSize(bool mobileNet) => mobileNet ? 128 : 64;
+
     /// <summary>The epoch cap when --epochs is not given: 8 for MobileNetV2 (about 25 minutes per run here), 20 for the CNN.</summary>
     public static int DefaultEpochs(bool mobileNet) => mobileNet ? 8 : 20;
 
@@ -102,7 +105,7 @@ public static class TorchTrainCommand
             FreezeBackbone = parse.GetValue(s.FreezeBackbone),
             WidthMultiplier = parse.GetValue(s.Width) ?? 1.0,
             BackboneOnnx = parse.GetValue(s.Backbone)?.FullName,
-            ImageSize = parse.GetValue(s.ImageSize) ?? (mobileNet ? 128 : 64),
+            ImageSize = parse.GetValue(s.ImageSize) ?? DefaultImageSize(mobileNet),
             BatchSize = parse.GetValue(s.BatchSize) ?? 64,
             Epochs = parse.GetValue(s.Epochs) ?? DefaultEpochs(mobileNet),
             LearningRate = parse.GetValue(s.LearningRate) ?? (mobileNet ? 1e-3 : 3e-3),
