@@ -52,7 +52,7 @@ public static class CompareCommand
                 SplitFile.Write(splitPath, PatientSplitter.Split(CommonOptions.LoadDataset(dataFolder, null).Images, parse.GetValue(seed)));
             }
             var chosen = parse.GetValue(only) is { Length: > 0 } names ? Contenders.Where(c => names.Contains(c.Name)).ToList() : Contenders.ToList();
-            var splitSha256 = Sha256(splitPath);
+            var splitSha256 = FileHash.Sha256(splitPath);
             var runSeed = parse.GetValue(seed);
             var cap = parse.GetValue(epochs);
             var rows = new List<ComparisonRow>();
@@ -109,13 +109,8 @@ public static class CompareCommand
     /// <summary>A TorchSharp run stopped before it finished, on the same split: its checkpoint lets it resume.</summary>
     private static bool IsInterrupted(string run, string splitSha256) =>
         File.Exists(Path.Combine(run, "checkpoint.bin")) && File.Exists(Path.Combine(run, "split.csv"))
-        && Sha256(Path.Combine(run, "split.csv")) == splitSha256 && !File.Exists(Path.Combine(run, "metrics.json"));
+        && FileHash.Sha256(Path.Combine(run, "split.csv")) == splitSha256 && !File.Exists(Path.Combine(run, "metrics.json"));
 
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
-    }
 
     /// <summary>One model's line of the table.</summary>
     public sealed record ComparisonRow(string Name, IDictionary<string, double> Metrics, long ModelBytes, double SingleImageMilliseconds,

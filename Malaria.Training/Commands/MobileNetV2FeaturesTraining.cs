@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using Malaria.Inference;
 using Malaria.Inference.IO;
 using Malaria.Training.Data;
@@ -114,7 +113,7 @@ public static class MobileNetV2FeaturesTraining
             InputHeight = MobileNetV2Backbone.InputSize,
             Trainer = TrainCommand.MobileNetV2Features,
             BackboneSha256 = MobileNetV2Backbone.Sha256(options.BackbonePath),
-            SplitSha256 = Sha256(splitPath),
+            SplitSha256 = FileHash.Sha256(splitPath),
             Seed = settings.Seed,
             TrainingSeconds = Math.Round(trainingSeconds, 1),
             CreatedUtc = DateTimeOffset.UtcNow,
@@ -197,11 +196,5 @@ public static class MobileNetV2FeaturesTraining
         var split = PatientSplitter.Split(dataset.Images, settings.Seed);
         SplitFile.Write(target, split);
         return (split, target);
-    }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
@@ -69,8 +68,7 @@ public static class MobileNetV2Backbone
     public static string Sha256(string backbonePath)
     {
         RequireFile(backbonePath);
-        using var stream = File.OpenRead(backbonePath);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
+        return FileHash.Sha256(backbonePath);
     }
 
     /// <summary>Throws a <see cref="FileNotFoundException"/> naming the path when the backbone is missing.</summary>

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Malaria.Inference;
@@ -182,8 +181,8 @@ public static class TorchTrainCommand
             InputWidth = options.ImageSize,
             InputHeight = options.ImageSize,
             Trainer = trainer,
-            BackboneSha256 = options.Architecture == TorchArchitecture.MobileNetV2 && options.ImageNetInit ? Sha256(options.BackboneOnnx ?? SharedPaths.MobileNetV2Onnx) : null,
-            SplitSha256 = Sha256(splitPath),
+            BackboneSha256 = options.Architecture == TorchArchitecture.MobileNetV2 && options.ImageNetInit ? FileHash.Sha256(options.BackboneOnnx ?? SharedPaths.MobileNetV2Onnx) : null,
+            SplitSha256 = FileHash.Sha256(splitPath),
             Seed = options.Seed,
             TrainingSeconds = Math.Round(result.State.TrainingSeconds, 1),
             CreatedUtc = DateTimeOffset.UtcNow,
@@ -252,11 +251,5 @@ public static class TorchTrainCommand
         r.AppendLine();
         r.AppendLine("Per-epoch figures: history.csv.");
         return r.ToString();
-    }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
     }
 }
