@@ -53,6 +53,7 @@ public static class CompareCommand
             }
             var chosen = parse.GetValue(only) is { Length: > 0 } names ? Contenders.Where(c => names.Contains(c.Name)).ToList() : Contenders.ToList();
             var splitSha256 = FileHash.Sha256(splitPath);
+            var testImages = SplitFile.Read(splitPath).Where(e => e.Part == SplitPart.Test).Select(e => e.Image.Path).ToList();
             var runSeed = parse.GetValue(seed);
             var cap = parse.GetValue(epochs);
             var rows = new List<ComparisonRow>();
@@ -76,7 +77,7 @@ public static class CompareCommand
                     var code = CommandLineApp.Run([.. args]);
                     if (code != 0) throw new CommandLineException($"Training '{name}' failed (exit code {code}); see its output above.");
                 }
-                rows.Add(Measure(name, run, SplitFile.Read(splitPath).Where(e => e.Part == SplitPart.Test).Select(e => e.Image.Path).ToList()));
+                rows.Add(Measure(name, run, testImages));
             }
             Write(folder, rows);
             return 0;
