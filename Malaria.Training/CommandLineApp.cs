@@ -28,6 +28,7 @@ public static class CommandLineApp
             TrainCommand.Create(),
             EvaluateCommand.Create(),
             CompareCommand.Create(),
+            CrossValidateCommand.Create(),
         };
         return root;
     }

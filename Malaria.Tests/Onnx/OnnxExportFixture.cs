@@ -117,8 +117,8 @@ internal static class OnnxExportFixture
         return pixels;
     }
 
-    public static InferenceSession Session(nn.Module<Tensor, Tensor> model, int size) =>
-        new(TorchOnnxExporter.Export(model, Labels, size).ToByteArray());
+    public static InferenceSession Session(nn.Module<Tensor, Tensor> model, int size, bool averageViews = false) =>
+        new(TorchOnnxExporter.Export(model, Labels, size, averageViews).ToByteArray());
 
     /// <summary>Runs the session on [n,3,size,size] pixels and returns the named outputs as flat arrays.</summary>
     public static Dictionary<string, float[]> Run(InferenceSession session, float[] pixels, int n, int size, params string[] outputs)

@@ -47,7 +47,7 @@ public class TorchTrainerTests
         Assert.That(history[^1].TrainLoss, Is.LessThan(history[0].TrainLoss * 0.7), "training loss should fall clearly");
         Assert.That(history[^1].TrainAccuracy, Is.GreaterThan(0.9));
         // After 24 steps BatchNorm's running statistics still lag, so judge unseen images by ranking (AUC), not by the 0.5 threshold.
-        Assert.That(result.Validation.Auc, Is.GreaterThan(0.9), "a dot is easy to find on unseen images");
+        Assert.That(result.Validation!.Auc, Is.GreaterThan(0.9), "a dot is easy to find on unseen images");
         Assert.That(File.ReadAllLines(Path.Combine(folder, TorchTrainer.HistoryFile)), Has.Length.EqualTo(5));
     }
 
@@ -66,7 +66,7 @@ public class TorchTrainerTests
         var resumed = new TorchTrainer(ToyOptions(2) with { Resume = true }, TrainingProgress.Silent()).Train(ToyData(64), resumedFolder);
 
         Assert.That(resumed.State.History.Select(h => h.TrainLoss), Is.EqualTo(straight.State.History.Select(h => h.TrainLoss)).Within(1e-5));
-        Assert.That(resumed.Validation.Accuracy, Is.EqualTo(straight.Validation.Accuracy));
+        Assert.That(resumed.Validation!.Accuracy, Is.EqualTo(straight.Validation!.Accuracy));
         using var a = new MalariaCnn(2);
         using var b = new MalariaCnn(2);
         TorchCheckpoint.LoadWeights(Path.Combine(straightFolder, TorchTrainer.BestWeightsFile), a);
@@ -87,7 +87,7 @@ public class TorchTrainerTests
 
         Assert.That(again.State.History.Select(h => h.TrainLoss), Is.EqualTo(first.State.History.Select(h => h.TrainLoss)).Within(1e-6));
         Assert.That(again.State.History.Select(h => h.ValidationLoss), Is.EqualTo(first.State.History.Select(h => h.ValidationLoss)).Within(1e-6));
-        Assert.That(again.Validation.Accuracy, Is.EqualTo(first.Validation.Accuracy));
+        Assert.That(again.Validation!.Accuracy, Is.EqualTo(first.Validation!.Accuracy));
         Assert.That(other.State.History[0].TrainLoss, Is.Not.EqualTo(first.State.History[0].TrainLoss).Within(1e-6),
             "the seed drives initialisation, shuffling and augmentation");
     }

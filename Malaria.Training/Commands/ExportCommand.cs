@@ -25,9 +25,13 @@ public static class ExportCommand
         {
             Description = "Comma-separated labels in the model's output order. Default: model.json, else split.csv (sorted), beside the checkpoint.",
         };
+        var averageViews = new Option<bool>("--average-views")
+        {
+            Description = "Score each image as the mean over its 8 rotations and mirror images, inside the graph (8 times the work).",
+        };
         var command = new Command("export", "Export a TorchSharp checkpoint (CNN or MobileNetV2) to ONNX with probabilities and Grad-CAM outputs, plus an ML.NET zip wrapping it.")
         {
-            checkpoint, output, labels,
+            checkpoint, output, labels, averageViews,
         };
         command.SetAction(parse =>
         {
@@ -36,7 +40,7 @@ public static class ExportCommand
             if (!string.Equals(Path.GetExtension(onnxPath), ".onnx", StringComparison.OrdinalIgnoreCase))
                 throw new CommandLineException($"--out '{onnxPath}' must end in .onnx.");
             var labelList = parse.GetValue(labels)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var (files, architecture, imageSize, labelNames, labelSource) = Export(checkpointPath, onnxPath, labelList);
+            var (files, architecture, imageSize, labelNames, labelSource) = Export(checkpointPath, onnxPath, labelList, parse.GetValue(averageViews));
             AnsiConsole.MarkupLine($"Exported a [bold]{Markup.Escape(architecture)}[/] ({imageSize} px, labels {Markup.Escape(string.Join(", ", labelNames))} from {Markup.Escape(labelSource)}):");
             foreach (var file in new[] { files.Onnx, files.Zip, files.Card })
                 AnsiConsole.MarkupLine($"  {Markup.Escape(file)} ({new FileInfo(file).Length:N0} bytes)");
@@ -47,7 +51,7 @@ public static class ExportCommand
 
     /// <summary>Exports a checkpoint to <paramref name="onnxPath"/> with the ML.NET zip and model card beside it.</summary>
     internal static (OnnxModelPackageFiles Files, string Architecture, int ImageSize, IReadOnlyList<string> Labels, string LabelSource) Export(
-        string checkpointPath, string onnxPath, IReadOnlyList<string>? labels = null)
+        string checkpointPath, string onnxPath, IReadOnlyList<string>? labels = null, bool averageViews = false)
     {
         var exportable = ExportableCheckpoint.Load(checkpointPath, labels);
         using var model = exportable.Model;
@@ -64,7 +68,7 @@ public static class ExportCommand
         card.Properties["exportedFrom"] = relative.StartsWith("..", StringComparison.Ordinal) ? checkpointPath : relative;
         // "epochs" stays the run's cap (compare matches runs on it); what the checkpoint holds is "epochsRun".
         card.Properties["epochsRun"] = state.EpochsDone.ToString(CultureInfo.InvariantCulture);
-        var files = OnnxModelPackage.Write(model, exportable.Labels, state.ImageSize, onnxPath, card);
+        var files = OnnxModelPackage.Write(model, exportable.Labels, state.ImageSize, onnxPath, card, averageViews);
         return (files, state.Architecture, state.ImageSize, exportable.Labels, exportable.LabelSource);
     }
 }

@@ -52,12 +52,41 @@ internal sealed class OnnxGraphBuilder
         return tensor.Name;
     }
 
+    /// <summary>Adds an int64 initializer (shapes, axes, slice bounds) and returns its name.</summary>
+    public string Int64Initializer(string stem, params long[] values)
+    {
+        var bytes = new byte[values.Length * sizeof(long)];
+        for (var i = 0; i < values.Length; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
+        var tensor = new TensorProto
+        {
+            Name = UniqueName(stem),
+            DataType = (int)TensorProto.Types.DataType.Int64,
+            RawData = ByteString.CopyFrom(bytes),
+        };
+        tensor.Dims.Add(values.Length);
+        Graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
     /// <summary>Adds a node with one output named after <paramref name="outputStem"/> and returns that output's name.</summary>
     public string Node(string opType, string outputStem, IEnumerable<string> inputs, params AttributeProto[] attributes)
     {
         var output = UniqueName(outputStem);
         NodeTo(opType, output, inputs, attributes);
         return output;
+    }
+
+    /// <summary>Adds a node with <paramref name="outputCount"/> outputs (e.g. Split) and returns their names.</summary>
+    public string[] NodeWithOutputs(string opType, string outputStem, int outputCount, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    {
+        var outputs = Enumerable.Range(0, outputCount).Select(_ => UniqueName(outputStem)).ToArray();
+        var node = new NodeProto { OpType = opType, Name = $"{opType}_{Graph.Node.Count}" };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        node.Attribute.AddRange(attributes);
+        Graph.Node.Add(node);
+        return outputs;
     }
 
     /// <summary>Adds a node writing to an output name the caller already reserved (a graph output).</summary>

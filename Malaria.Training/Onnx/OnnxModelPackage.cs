@@ -19,10 +19,11 @@ internal static class OnnxModelPackage
     /// <summary>
     /// Exports <paramref name="model"/> to <paramref name="onnxPath"/>, writes the zip with the same name and the
     /// <c>.zip</c> extension beside it, and saves <paramref name="card"/> (labels and input size filled in) as
-    /// <c>model.json</c> in that folder. A zip path equal to <paramref name="onnxPath"/> is refused.
+    /// <c>model.json</c> in that folder. A zip path equal to <paramref name="onnxPath"/> is refused. With
+    /// <paramref name="averageViews"/> the graph averages each image's 8 rotations and mirror images.
     /// </summary>
     public static OnnxModelPackageFiles Write(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize,
-        string onnxPath, ModelCard card)
+        string onnxPath, ModelCard card, bool averageViews = false)
     {
         ArgumentNullException.ThrowIfNull(card);
         var onnx = Path.GetFullPath(onnxPath);
@@ -35,8 +36,10 @@ internal static class OnnxModelPackage
         card.CreatedUtc ??= DateTimeOffset.UtcNow;
         card.Properties ??= new Dictionary<string, string>();
         card.Properties["onnx"] = $"{Path.GetFileName(onnx)}: input '{TorchOnnxExporter.InputName}' [N,3,{imageSize},{imageSize}] {TorchOnnxExporter.PixelFormat}; outputs logits, probabilities, cam";
+        if (averageViews) card.Properties["views"] = OnnxViewAveraging.ViewCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        else card.Properties.Remove("views");
 
-        TorchOnnxExporter.Save(model, labels, imageSize, onnx);
+        TorchOnnxExporter.Save(model, labels, imageSize, onnx, averageViews);
         var cardPath = ModelCard.PathBeside(onnx);
         card.Save(cardPath);
         OnnxModelZip.Write(onnx, card, zip);

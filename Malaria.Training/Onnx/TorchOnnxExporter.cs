@@ -45,10 +45,15 @@ internal static class TorchOnnxExporter
     public const string LabelsMetadataKey = "malaria.labels";
     public const string InputSizeMetadataKey = "malaria.input_size";
     public const string PixelFormatMetadataKey = "malaria.pixel_format";
+    public const string ViewsMetadataKey = "malaria.views";
     public const string PixelFormat = "RGB planar NCHW float32, raw 0..255 (normalised inside the graph)";
 
-    /// <summary>Exports <paramref name="model"/> for square inputs of <paramref name="imageSize"/> pixels.</summary>
-    public static ModelProto Export(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize)
+    /// <summary>
+    /// Exports <paramref name="model"/> for square inputs of <paramref name="imageSize"/> pixels; with
+    /// <paramref name="averageViews"/> the graph scores every image as the mean over its 8 rotations and mirror images
+    /// (<see cref="OnnxViewAveraging"/>): same inputs and outputs, 8 times the work.
+    /// </summary>
+    public static ModelProto Export(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize, bool averageViews = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(labels);
@@ -69,8 +74,10 @@ internal static class TorchOnnxExporter
         graph.Graph.Name = model.GetType().Name;
         graph.Graph.Input.Add(OnnxGraphBuilder.FloatTensor(input, [null, 3, imageSize, imageSize]));
 
+        var batch = averageViews ? OnnxViewAveraging.StackViews(graph, input) : input;
+
         // (x - 128) / 128, exactly as PixelNormalization computes it.
-        var centred = graph.Node("Sub", "centred", [input, graph.Initializer("pixel_offset", [128f])]);
+        var centred = graph.Node("Sub", "centred", [batch, graph.Initializer("pixel_offset", [128f])]);
         var normalised = graph.Node("Div", "normalised", [centred, graph.Initializer("pixel_scale", [128f])]);
 
         var shape = new FeatureShape(3, imageSize, imageSize);
@@ -89,8 +96,11 @@ internal static class TorchOnnxExporter
         var pooled = graph.Node("GlobalAveragePool", "pooled", [maps]);
         var flat = graph.Node("Flatten", "pooled_flat", [pooled], OnnxGraphBuilder.Int("axis", 1));
         var logits = graph.Reserve(LogitsName);
-        graph.NodeTo("Gemm", logits, [flat, graph.Initializer("classifier_weight", weightValues, classes, shape.Channels),
-            graph.Initializer("classifier_bias", biasValues, classes)], OnnxGraphBuilder.Int("transB", 1));
+        var gemmInputs = new[] { flat, graph.Initializer("classifier_weight", weightValues, classes, shape.Channels), graph.Initializer("classifier_bias", biasValues, classes) };
+        if (averageViews)
+            graph.NodeTo("Identity", logits, [OnnxViewAveraging.MeanOverViews(graph, graph.Node("Gemm", "view_logits", gemmInputs, OnnxGraphBuilder.Int("transB", 1)), classes)]);
+        else
+            graph.NodeTo("Gemm", logits, gemmInputs, OnnxGraphBuilder.Int("transB", 1));
         var probabilities = graph.Reserve(ProbabilitiesName);
         graph.NodeTo("Softmax", probabilities, [logits], OnnxGraphBuilder.Int("axis", 1));
 
@@ -99,6 +109,7 @@ internal static class TorchOnnxExporter
         var camWeights = weightValues.Select(v => v / area).ToArray();
         var camLinear = graph.Node("Conv", "cam_linear", [maps, graph.Initializer("cam_weight", camWeights, classes, shape.Channels, 1, 1)],
             OnnxGraphBuilder.Ints("kernel_shape", 1, 1));
+        if (averageViews) camLinear = OnnxViewAveraging.MeanOfAlignedMaps(graph, camLinear, classes, shape.Height, shape.Width);
         var cam = graph.Reserve(CamName);
         graph.NodeTo("Relu", cam, [camLinear]);
 
@@ -114,12 +125,14 @@ internal static class TorchOnnxExporter
             Graph = graph.Graph,
             DocString = $"Malaria cell classifier ({model.GetType().Name}). Input '{InputName}': {PixelFormat}, [N,3,{imageSize},{imageSize}]. " +
                 $"Outputs '{LogitsName}' and '{ProbabilitiesName}' [N,{classes}] in label order ({string.Join(", ", labels)}); " +
-                $"'{CamName}' [N,{classes},{shape.Height},{shape.Width}]: Grad-CAM of every class on the last feature maps.",
+                $"'{CamName}' [N,{classes},{shape.Height},{shape.Width}]: Grad-CAM of every class on the last feature maps." +
+                (averageViews ? $" Scores are the mean logits of the image's {OnnxViewAveraging.ViewCount} rotations and mirror images; the maps are averaged back on the upright image." : ""),
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = LabelsMetadataKey, Value = JsonSerializer.Serialize(labels) });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = InputSizeMetadataKey, Value = imageSize.ToString(CultureInfo.InvariantCulture) });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = PixelFormatMetadataKey, Value = PixelFormat });
+        if (averageViews) proto.MetadataProps.Add(new StringStringEntryProto { Key = ViewsMetadataKey, Value = OnnxViewAveraging.ViewCount.ToString(CultureInfo.InvariantCulture) });
         return proto;
     }
 
@@ -127,9 +140,9 @@ internal static class TorchOnnxExporter
     /// Exports and writes the file atomically (readers never see half a model). This is the call for the trainer at
     /// the end of <c>train</c>: <c>TorchOnnxExporter.Save(model, labels, imageSize, Path.Combine(runFolder, "model.onnx"))</c>.
     /// </summary>
-    public static void Save(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize, string path)
+    public static void Save(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize, string path, bool averageViews = false)
     {
-        var proto = Export(model, labels, imageSize);
+        var proto = Export(model, labels, imageSize, averageViews);
         AtomicFile.Write(path, stream => proto.WriteTo(stream));
     }
 

@@ -94,6 +94,13 @@ public static class TorchTrainCommand
     /// <summary>Runs a parse result of a command prepared with <see cref="AddTo"/>; returns the exit code.</summary>
     public static int Run(Command command, ParseResult parse, CancellationToken cancellationToken = default)
     {
+        var (trainer, options, split, output) = Parse(command, parse);
+        return TrainAndEvaluate(trainer, options, split, output, TrainingProgress.Console(), cancellationToken);
+    }
+
+    /// <summary>The trainer name, options, split and output folder a parse result of a command prepared with <see cref="AddTo"/> asks for.</summary>
+    internal static (string Trainer, TorchTrainingOptions Options, IReadOnlyList<SplitEntry> Split, string Output) Parse(Command command, ParseResult parse)
+    {
         if (!SymbolsByCommand.TryGetValue(command, out var s)) throw new InvalidOperationException("Call AddTo on the command first.");
         var trainer = parse.GetValue(s.Trainer) ?? "cnn";
         var mobileNet = trainer == "mobilenetv2";
@@ -124,7 +131,7 @@ public static class TorchTrainCommand
         if (options.Epochs < 1) throw new CommandLineException("--epochs must be at least 1.");
         var output = parse.GetRequiredValue(s.Out).FullName;
         var split = ResolveSplit(parse.GetValue(s.Data)?.FullName, parse.GetValue(s.Split)?.FullName, output, options);
-        return TrainAndEvaluate(trainer, options, split, output, TrainingProgress.Console(), cancellationToken);
+        return (trainer, options, split, output);
     }
 
     /// <summary>The split to train on: --split, else the run folder's own split.csv when resuming, else a fresh patient split of --data.</summary>
@@ -168,7 +175,7 @@ public static class TorchTrainCommand
     private static void WriteOutputs(string trainer, TorchTrainingOptions options, TorchTrainingResult result, TorchTrainingData data,
         string splitPath, string output, double decodeSeconds)
     {
-        var metrics = result.Test ?? result.Validation;
+        var metrics = result.Test ?? result.Validation ?? throw new InvalidOperationException("A run without validation has a test part.");
         var part = result.Test is null ? "validation" : "test";
         var json = new JsonSerializerOptions(TorchCheckpoint.JsonOptions) { WriteIndented = true };
         AtomicFile.WriteAllText(Path.Combine(output, "metrics.json"), JsonSerializer.Serialize(metrics, json));
@@ -207,9 +214,10 @@ public static class TorchTrainCommand
                 ["schedule"] = options.Schedule.ToString(),
                 ["weightDecay"] = options.WeightDecay.ToString(CultureInfo.InvariantCulture),
                 ["imagesPerSecond"] = imagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
-                ["validationAccuracy"] = result.Validation.Accuracy.ToString("F4", CultureInfo.InvariantCulture),
             },
         };
+        if (result.Validation is { } validation) card.Properties["validationAccuracy"] = validation.Accuracy.ToString("F4", CultureInfo.InvariantCulture);
+        else card.Properties["selection"] = "last epoch (no validation part: final fit on training and validation patients)";
         if (data.Test is { Count: > 0 } testPart) card.Properties["testImages"] = testPart.Count.ToString(CultureInfo.InvariantCulture);
         card.Save(Path.Combine(output, ModelCard.FileName));
         AtomicFile.WriteAllText(Path.Combine(output, TrainingReportFile), Report(trainer, options, result, metrics, part, decodeSeconds, imagesPerSecond));
@@ -222,19 +230,22 @@ public static class TorchTrainCommand
         var inv = CultureInfo.InvariantCulture;
         r.AppendLine(inv, $"# {trainer} ({options.Architecture}, {options.ImageSize} px) — {part} metrics");
         r.AppendLine();
-        r.AppendLine(inv, $"Best epoch {result.State.BestEpoch + 1} of {result.State.EpochsDone} run (max {options.Epochs}), chosen on validation accuracy {result.Validation.Accuracy:P2}.");
+        r.AppendLine(result.Validation is null || options.KeepLastEpoch
+            ? string.Create(inv, $"Last epoch of {result.State.EpochsDone} kept (the number of epochs was fixed beforehand{(result.Validation is null ? "; no validation part" : "")}).")
+            : string.Create(inv, $"Best epoch {result.State.BestEpoch + 1} of {result.State.EpochsDone} run (max {options.Epochs}), chosen on validation accuracy {result.Validation.Accuracy:P2}."));
         r.AppendLine(inv, $"Training {result.State.TrainingSeconds:F0} s (plus {decodeSeconds:F0} s decoding), {imagesPerSecond:F0} images/s on average; seed {options.Seed}.");
         r.AppendLine();
         r.AppendLine("| metric | " + part + " | validation |");
         r.AppendLine("|---|---:|---:|");
-        void Row(string name, double a, double b) => r.AppendLine(string.Create(inv, $"| {name} | {a:F4} | {b:F4} |"));
-        Row("accuracy", metrics.Accuracy, result.Validation.Accuracy);
-        Row("precision", metrics.Precision, result.Validation.Precision);
-        Row("recall (sensitivity)", metrics.Recall, result.Validation.Recall);
-        Row("specificity", metrics.Specificity, result.Validation.Specificity);
-        Row("F1", metrics.F1, result.Validation.F1);
-        Row("AUC", metrics.Auc, result.Validation.Auc);
-        Row("log-loss", metrics.LogLoss, result.Validation.LogLoss);
+        var v = result.Validation;
+        void Row(string name, double a, double? b) => r.AppendLine(string.Create(inv, $"| {name} | {a:F4} | {(b is { } value ? value.ToString("F4", inv) : "-")} |"));
+        Row("accuracy", metrics.Accuracy, v?.Accuracy);
+        Row("precision", metrics.Precision, v?.Precision);
+        Row("recall (sensitivity)", metrics.Recall, v?.Recall);
+        Row("specificity", metrics.Specificity, v?.Specificity);
+        Row("F1", metrics.F1, v?.F1);
+        Row("AUC", metrics.Auc, v?.Auc);
+        Row("log-loss", metrics.LogLoss, v?.LogLoss);
         r.AppendLine();
         r.AppendLine(inv, $"Confusion matrix ({part}, {metrics.Count} images; rows actual, columns predicted; positive = {metrics.PositiveLabel}):");
         r.AppendLine();

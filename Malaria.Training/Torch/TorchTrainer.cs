@@ -9,13 +9,16 @@ using static TorchSharp.torch;
 namespace Malaria.Training.Torch;
 
 /// <summary>What a finished run produced.</summary>
-internal sealed record TorchTrainingResult(TrainingState State, BinaryClassificationMetrics Validation,
+/// <summary>What a finished run produced; <see cref="Validation"/> is null when the split had no validation part.</summary>
+internal sealed record TorchTrainingResult(TrainingState State, BinaryClassificationMetrics? Validation,
     BinaryClassificationMetrics? Test, string ModelPath);
 
 /// <summary>
 /// Trains a <see cref="MalariaCnn"/> or <see cref="MobileNetV2"/> with AdamW and a warm-up schedule, validates every
 /// epoch, keeps the best weights by validation accuracy (ties: lower loss), stops early, and checkpoints atomically
-/// after each epoch so <see cref="TorchTrainingOptions.Resume"/> continues exactly where the run stopped.
+/// after each epoch so <see cref="TorchTrainingOptions.Resume"/> continues exactly where the run stopped. With
+/// <see cref="TorchTrainingOptions.KeepLastEpoch"/>, or without a validation part (a final fit on training and
+/// validation patients together), every epoch runs and the last one is kept.
 /// </summary>
 internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgress progress)
 {
@@ -82,6 +85,9 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         var trainIndices = Enumerable.Range(0, data.Train.Count).ToArray();
         var clock = Stopwatch.StartNew();
         var secondsBefore = state.TrainingSeconds;
+        var hasValidation = data.Validation.Count > 0;
+        var keepLast = options.KeepLastEpoch || !hasValidation;
+        if (!hasValidation && state.EpochsDone == 0) progress.Message($"No validation part: all {options.Epochs} epochs run and the last one is kept.");
 
         for (var epoch = state.EpochsDone; epoch < options.Epochs && !state.Stopped; epoch++)
         {
@@ -120,35 +126,43 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
             }
             var trainSeconds = epochClock.Elapsed.TotalSeconds;
 
-            var (validation, validationLoss) = Evaluate(model, data.Validation, data.Labels, data.PositiveIndex);
-            var improved = validation.Accuracy > state.BestAccuracy || (validation.Accuracy == state.BestAccuracy && validationLoss < state.BestLoss);
+            var (validationAccuracy, validationAuc, validationLoss) = (double.NaN, double.NaN, double.NaN);
+            if (hasValidation)
+            {
+                var (validation, loss, _) = Evaluate(model, data.Validation, data.Labels, data.PositiveIndex);
+                (validationAccuracy, validationAuc, validationLoss) = (validation.Accuracy, validation.Auc, loss);
+            }
+            var improved = keepLast || validationAccuracy > state.BestAccuracy || (validationAccuracy == state.BestAccuracy && validationLoss < state.BestLoss);
             if (improved) TorchCheckpoint.SaveWeights(bestPath, model);
-            var record = new EpochRecord(epoch + 1, lossSum / seen, (double)correct / seen, validationLoss, validation.Accuracy,
-                validation.Auc, learningRate, epochClock.Elapsed.TotalSeconds, seen / trainSeconds);
+            var record = new EpochRecord(epoch + 1, lossSum / seen, (double)correct / seen, validationLoss, validationAccuracy,
+                validationAuc, learningRate, epochClock.Elapsed.TotalSeconds, seen / trainSeconds);
             var stale = improved ? 0 : state.EpochsWithoutImprovement + 1;
             state = state with
             {
                 EpochsDone = epoch + 1,
                 BestEpoch = improved ? epoch : state.BestEpoch,
-                BestAccuracy = improved ? validation.Accuracy : state.BestAccuracy,
+                BestAccuracy = improved ? validationAccuracy : state.BestAccuracy,
                 BestLoss = improved ? validationLoss : state.BestLoss,
                 EpochsWithoutImprovement = stale,
-                Stopped = options.Patience > 0 && stale >= options.Patience,
+                Stopped = !keepLast && options.Patience > 0 && stale >= options.Patience,
                 TrainingSeconds = secondsBefore + clock.Elapsed.TotalSeconds,
                 History = [.. state.History, record],
             };
             TorchCheckpoint.Save(checkpointPath, state, model, optimizer);
             WriteHistory(Path.Combine(outputFolder, HistoryFile), state.History);
+            var validationText = hasValidation
+                ? string.Create(CultureInfo.InvariantCulture, $"validation loss {validationLoss:F4} acc {validationAccuracy:P2} auc {validationAuc:F4}{(improved && !keepLast ? " (best)" : "")}")
+                : "no validation";
             progress.Message(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch + 1}/{options.Epochs}: train loss {record.TrainLoss:F4} acc {record.TrainAccuracy:P2} | validation loss {validationLoss:F4} acc {validation.Accuracy:P2} auc {validation.Auc:F4}{(improved ? " (best)" : "")} | {record.ImagesPerSecond:F0} img/s, {record.Seconds:F0} s"));
+                $"epoch {epoch + 1}/{options.Epochs}: train loss {record.TrainLoss:F4} acc {record.TrainAccuracy:P2} | {validationText} | {record.ImagesPerSecond:F0} img/s, {record.Seconds:F0} s"));
             if (state.Stopped) progress.Message($"Early stop: no better validation accuracy for {stale} epochs.");
         }
 
         if (!File.Exists(bestPath)) throw new CommandLineException($"No epoch finished, so there is no model in '{outputFolder}'.");
         TorchCheckpoint.LoadWeights(bestPath, model);
-        var (bestValidation, _) = Evaluate(model, data.Validation, data.Labels, data.PositiveIndex);
-        BinaryClassificationMetrics? test = null;
-        if (data.Test is { Count: > 0 }) (test, _) = Evaluate(model, data.Test, data.Labels, data.PositiveIndex);
+        BinaryClassificationMetrics? bestValidation = null, test = null;
+        if (hasValidation) (bestValidation, _, _) = Evaluate(model, data.Validation, data.Labels, data.PositiveIndex);
+        if (data.Test is { Count: > 0 }) (test, _, _) = Evaluate(model, data.Test, data.Labels, data.PositiveIndex);
         return new TorchTrainingResult(state, bestValidation, test, bestPath);
     }
 
@@ -171,10 +185,14 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         return floor + (peak - floor) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progressRatio)));
     }
 
-    /// <summary>Accuracy-based metrics and mean cross-entropy over a whole part, in evaluation mode without gradients.</summary>
-    internal static (BinaryClassificationMetrics Metrics, double Loss) Evaluate(nn.Module<Tensor, Tensor> model, DecodedImageSet set,
-        IReadOnlyList<string> labels, int positiveIndex, int batchSize = 256)
+    /// <summary>
+    /// Metrics, mean cross-entropy and each image's positive-class probability over a whole part, in evaluation mode
+    /// without gradients; with <paramref name="averageViews"/> every image is scored by its 8 views' mean logits.
+    /// </summary>
+    internal static (BinaryClassificationMetrics Metrics, double Loss, float[] Probabilities) Evaluate(nn.Module<Tensor, Tensor> model, DecodedImageSet set,
+        IReadOnlyList<string> labels, int positiveIndex, bool averageViews = false, int batchSize = 256)
     {
+        if (averageViews) batchSize = Math.Max(1, batchSize / TorchViewAveraging.ViewCount);
         model.eval();
         using var noGrad = torch.no_grad();
         var probabilities = new float[set.Count];
@@ -184,14 +202,15 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         {
             using var scope = torch.NewDisposeScope();
             var n = batch.Labels.Length;
-            var logits = model.forward(torch.tensor(batch.Pixels, [n, 3, set.Size, set.Size]));
+            var input = torch.tensor(batch.Pixels, [n, 3, set.Size, set.Size]);
+            var logits = averageViews ? TorchViewAveraging.MeanLogits(model, input) : model.forward(input);
             var target = torch.tensor(batch.Labels);
             lossSum += nn.functional.cross_entropy(logits, target).item<float>() * n;
             var positive = nn.functional.softmax(logits, 1)[.., positiveIndex].data<float>().ToArray();
             for (var i = 0; i < n; i++) probabilities[batch.Indices[i]] = positive[i];
         }
         var metrics = BinaryClassificationMetrics.Compute(set.Labels, probabilities, labels, positiveIndex);
-        return (metrics, set.Count == 0 ? 0 : lossSum / set.Count);
+        return (metrics, set.Count == 0 ? 0 : lossSum / set.Count, probabilities);
     }
 
     /// <summary>Backbone parameters (everything but the classifier) and head parameters.</summary>

@@ -10,7 +10,10 @@ internal sealed record TorchTrainingData(IReadOnlyList<string> Labels, int Posit
     /// <summary>The label treated as positive when present (the NIH infected class); otherwise the first label.</summary>
     public const string DefaultPositiveLabel = "Parasitized";
 
-    /// <summary>Decodes each part of <paramref name="split"/> into its own set: an image is only ever in the set of its part.</summary>
+    /// <summary>
+    /// Decodes each part of <paramref name="split"/> into its own set: an image is only ever in the set of its part. The
+    /// validation part may be empty (a final fit on all non-test patients; the trainer then keeps the last epoch).
+    /// </summary>
     public static TorchTrainingData FromSplit(IReadOnlyList<SplitEntry> split, int imageSize, TrainingProgress progress, CancellationToken cancellationToken = default)
     {
         var labels = split.Select(e => e.Image.Label).Distinct(StringComparer.Ordinal).OrderBy(l => l, StringComparer.Ordinal).ToList();
@@ -26,8 +29,11 @@ internal sealed record TorchTrainingData(IReadOnlyList<string> Labels, int Posit
         }
         var train = Decode(SplitPart.Train);
         var validation = Decode(SplitPart.Validation);
-        if (train.Count == 0 || validation.Count == 0)
-            throw new CommandLineException($"The split needs training and validation images; it has {train.Count} and {validation.Count}.");
-        return new TorchTrainingData(labels, positive, train, validation, Decode(SplitPart.Test));
+        if (train.Count == 0)
+            throw new CommandLineException("The split has no training images.");
+        var test = Decode(SplitPart.Test);
+        if (validation.Count == 0 && test.Count == 0)
+            throw new CommandLineException("The split has neither validation nor test images: there is nothing to measure the model on.");
+        return new TorchTrainingData(labels, positive, train, validation, test);
     }
 }

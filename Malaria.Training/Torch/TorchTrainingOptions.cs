@@ -47,6 +47,12 @@ internal sealed record TorchTrainingOptions
     public double WarmupEpochs { get; init; } = 1;
     public double WeightDecay { get; init; } = 0.01;
 
+    /// <summary>
+    /// Keep the last epoch instead of the best by validation accuracy, and run every epoch (cross-validation folds and
+    /// final fits, where the number of epochs was chosen beforehand). A split without a validation part implies it.
+    /// </summary>
+    public bool KeepLastEpoch { get; init; }
+
     /// <summary>Stop after this many epochs without a better validation accuracy (0 disables early stopping).</summary>
     public int Patience { get; init; } = 6;
 

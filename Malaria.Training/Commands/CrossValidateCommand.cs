@@ -1,0 +1,40 @@
+using System.CommandLine;
+using System.Globalization;
+using Malaria.Training.Torch;
+
+namespace Malaria.Training.Commands;
+
+/// <summary>
+/// <c>crossvalidate --trainer cnn|mobilenetv2 --folds K [train options] --out DIR</c>: patient-level k-fold
+/// cross-validation of one TorchSharp configuration on the non-test patients (see <see cref="TorchCrossValidation"/>),
+/// to choose between configurations on all ~80 of them instead of the 10 validation patients.
+/// </summary>
+public static class CrossValidateCommand
+{
+    public static Command Create()
+    {
+        var trainer = new Option<string>("--trainer") { Description = "Network: cnn or mobilenetv2.", DefaultValueFactory = _ => "cnn" };
+        trainer.AcceptOnlyFromAmong([.. TorchTrainCommand.Trainers]);
+        var folds = new Option<int>("--folds", "-k") { Description = "Number of folds (patients dealt so folds hold about as many cells).", DefaultValueFactory = _ => 5 };
+        var command = new Command("crossvalidate",
+            "Cross-validate a TorchSharp configuration over the training and validation patients (k folds by patient; the test part is not read), " +
+            "and write cv.md, cv.json and refit-split.csv for the final fit.")
+        {
+            trainer, folds,
+        };
+        TorchTrainCommand.AddTo(command, trainer);
+        command.SetAction((parse, token) =>
+        {
+            var k = parse.GetValue(folds);
+            if (k < 2) throw new CommandLineException("--folds must be at least 2.");
+            var (_, options, split, output) = TorchTrainCommand.Parse(command, parse);
+            if (options.Resume) throw new CommandLineException("crossvalidate resumes by itself: run the same command again with the same --out.");
+            var result = new TorchCrossValidation(options, k, TrainingProgress.Console()).Run(split, output, token);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Pooled held-out accuracy over {result.Pooled.Count:N0} cells: {result.Pooled.Accuracy:P2} (8 views {result.PooledViews.Accuracy:P2}), AUC {result.Pooled.Auc:F4}. Report: {Path.Combine(output, TorchCrossValidation.ReportFile)}"));
+            Console.WriteLine($"Final fit: the same options with --split {result.RefitSplitPath}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}

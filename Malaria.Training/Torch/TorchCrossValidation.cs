@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Malaria.Inference.IO;
+using Malaria.Training.Data;
+using TorchSharp;
+
+namespace Malaria.Training.Torch;
+
+/// <summary>One fold's held-out images and their scores from the fold's last epoch.</summary>
+internal sealed record CrossValidationFold(int Fold, IReadOnlyList<string> Patients, int TrainImages, double TrainingSeconds,
+    double[] EpochAccuracy, BinaryClassificationMetrics HeldOut, BinaryClassificationMetrics HeldOutViews,
+    IReadOnlyList<string> Paths, int[] Labels, float[] Probabilities, float[] ViewProbabilities);
+
+/// <summary>What <see cref="TorchCrossValidation.Run"/> measured: every fold, and all held-out images pooled.</summary>
+internal sealed record CrossValidationResult(IReadOnlyList<CrossValidationFold> Folds, BinaryClassificationMetrics Pooled,
+    BinaryClassificationMetrics PooledViews, double[] MeanEpochAccuracy, string RefitSplitPath);
+
+/// <summary>
+/// Patient-level k-fold cross-validation of one TorchSharp configuration on the training and validation patients of a
+/// split; the test part is never read. A 10-patient validation part scores the good models within a few images of
+/// each other, so choosing between configurations on it is mostly noise; k folds score every one of the ~80
+/// non-test patients once, on a model that never saw them. Each fold runs every epoch and keeps the last (as the final
+/// fit on all those patients will), and its held-out cells are scored plainly and with 8-view averaging. A fold that
+/// finished is reused and an interrupted one resumes, so a stopped run continues where it was.
+/// </summary>
+internal sealed class TorchCrossValidation(TorchTrainingOptions options, int folds, TrainingProgress progress)
+{
+    public const string ResultFile = "cv.json";
+    public const string ReportFile = "cv.md";
+    public const string RefitSplitFile = "refit-split.csv";
+    private const string FoldResultFile = "fold.json";
+
+    public CrossValidationResult Run(IReadOnlyList<SplitEntry> split, string output, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(output);
+        var pool = split.Where(e => e.Part != SplitPart.Test).Select(e => e.Image).ToList();
+        var foldOf = PatientFolds.Assign(pool, folds, options.Seed);
+        var labels = pool.Select(i => i.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (labels.Count != 2) throw new CommandLineException($"The TorchSharp trainers are binary; the training and validation parts have {labels.Count} labels.");
+        var positive = labels.Contains(TorchTrainingData.DefaultPositiveLabel) ? labels.IndexOf(TorchTrainingData.DefaultPositiveLabel) : 0;
+        SplitFile.Write(Path.Combine(output, "split.csv"), split);
+
+        TorchNativeRuntime.EnsureLoaded();
+        DecodedImageSet? all = null;
+        var results = new List<CrossValidationFold>();
+        for (var fold = 0; fold < folds; fold++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var folder = Path.Combine(output, $"fold-{fold + 1}");
+            var resultPath = Path.Combine(folder, FoldResultFile);
+            var patients = foldOf.Where(p => p.Value == fold).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+            if (File.Exists(resultPath))
+            {
+                var saved = JsonSerializer.Deserialize<CrossValidationFold>(File.ReadAllText(resultPath), TorchCheckpoint.JsonOptions)
+                    ?? throw new InvalidDataException($"'{resultPath}' is empty.");
+                if (saved.Patients.SequenceEqual(patients))
+                {
+                    progress.Message($"Fold {fold + 1}/{folds}: finished earlier ({saved.HeldOut.Accuracy:P2} on {saved.Paths.Count:N0} held-out cells), reused.");
+                    results.Add(saved);
+                    continue;
+                }
+                throw new CommandLineException($"'{folder}' holds a fold of other patients (another split or seed); choose another --out.");
+            }
+
+            if (all is null)
+            {
+                var clock = Stopwatch.StartNew();
+                all = DecodedImageSet.Decode(pool, labels, options.ImageSize, cancellationToken: cancellationToken);
+                progress.Message($"Decoded {all.Count:N0} training and validation images of {foldOf.Count} patients at {options.ImageSize} px ({clock.Elapsed.TotalSeconds:F0} s).");
+            }
+            var heldOut = Subset(all, i => foldOf[all.Images[i].Group] == fold);
+            var training = Subset(all, i => foldOf[all.Images[i].Group] != fold);
+            progress.Message($"Fold {fold + 1}/{folds}: {patients.Count} patients ({heldOut.Count:N0} cells) held out, training on {training.Count:N0} cells.");
+            var data = new TorchTrainingData(labels, positive, training, heldOut, null);
+            var foldOptions = options with
+            {
+                KeepLastEpoch = true,
+                Resume = File.Exists(Path.Combine(folder, TorchCheckpoint.FileName)),
+            };
+            var trained = new TorchTrainer(foldOptions, progress).Train(data, folder, cancellationToken);
+            using var model = TorchTrainer.CreateModel(options with { ImageNetInit = false }, labels.Count);
+            TorchCheckpoint.LoadWeights(trained.ModelPath, model);
+            var (plain, _, probabilities) = TorchTrainer.Evaluate(model, heldOut, labels, positive);
+            var (views, _, viewProbabilities) = TorchTrainer.Evaluate(model, heldOut, labels, positive, averageViews: true);
+            var result = new CrossValidationFold(fold + 1, patients, training.Count, Math.Round(trained.State.TrainingSeconds, 1),
+                [.. trained.State.History.Select(h => h.ValidationAccuracy)], plain, views,
+                [.. heldOut.Images.Select(i => i.Path)], heldOut.Labels, probabilities, viewProbabilities);
+            AtomicFile.WriteAllText(resultPath, JsonSerializer.Serialize(result, TorchCheckpoint.JsonOptions));
+            progress.Message(string.Create(CultureInfo.InvariantCulture,
+                $"Fold {fold + 1}/{folds}: held-out accuracy {plain.Accuracy:P2} (8 views {views.Accuracy:P2}), {trained.State.TrainingSeconds:F0} s."));
+            results.Add(result);
+        }
+
+        var pooled = BinaryClassificationMetrics.Compute([.. results.SelectMany(f => f.Labels)], [.. results.SelectMany(f => f.Probabilities)], labels, positive);
+        var pooledViews = BinaryClassificationMetrics.Compute([.. results.SelectMany(f => f.Labels)], [.. results.SelectMany(f => f.ViewProbabilities)], labels, positive);
+        var epochs = results.Min(f => f.EpochAccuracy.Length);
+        var meanEpoch = Enumerable.Range(0, epochs)
+            .Select(e => results.Sum(f => f.EpochAccuracy[e] * f.Paths.Count) / results.Sum(f => f.Paths.Count)).ToArray();
+        var refit = Path.Combine(output, RefitSplitFile);
+        SplitFile.Write(refit, split.Select(e => e.Part == SplitPart.Validation ? e with { Part = SplitPart.Train } : e));
+        var cv = new CrossValidationResult(results, pooled, pooledViews, meanEpoch, refit);
+        var summary = new
+        {
+            options = Describe(options),
+            folds,
+            pooled,
+            pooledViews,
+            meanEpochAccuracy = meanEpoch,
+            perFold = results.Select(f => new { f.Fold, f.Patients, heldOutImages = f.Paths.Count, f.TrainImages, f.TrainingSeconds, accuracy = f.HeldOut.Accuracy, viewsAccuracy = f.HeldOutViews.Accuracy }),
+        };
+        AtomicFile.WriteAllText(Path.Combine(output, ResultFile), JsonSerializer.Serialize(summary, new JsonSerializerOptions(TorchCheckpoint.JsonOptions) { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(output, ReportFile), Report(cv));
+        return cv;
+    }
+
+    /// <summary>The images of <paramref name="set"/> whose index passes <paramref name="keep"/>, in order.</summary>
+    private static DecodedImageSet Subset(DecodedImageSet set, Func<int, bool> keep)
+    {
+        var indices = Enumerable.Range(0, set.Count).Where(keep).ToArray();
+        var pixels = new byte[(long)indices.Length * set.ImageBytes];
+        for (var k = 0; k < indices.Length; k++)
+            Array.Copy(set.Pixels, (long)indices[k] * set.ImageBytes, pixels, (long)k * set.ImageBytes, set.ImageBytes);
+        return DecodedImageSet.FromPixels([.. indices.Select(i => set.Images[i])], set.Size, pixels, [.. indices.Select(i => set.Labels[i])]);
+    }
+
+    private static Dictionary<string, string> Describe(TorchTrainingOptions o) => new()
+    {
+        ["architecture"] = o.Architecture.ToString(),
+        ["init"] = o.ImageNetInit ? "imagenet" : "scratch",
+        ["freezeBackbone"] = o.FreezeBackbone.ToString(),
+        ["imageSize"] = o.ImageSize.ToString(CultureInfo.InvariantCulture),
+        ["batchSize"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
+        ["epochs"] = o.Epochs.ToString(CultureInfo.InvariantCulture),
+        ["learningRate"] = o.LearningRate.ToString(CultureInfo.InvariantCulture),
+        ["schedule"] = o.Schedule.ToString(),
+        ["weightDecay"] = o.WeightDecay.ToString(CultureInfo.InvariantCulture),
+        ["augmentation"] = o.Augmentation.Enabled ? $"flips/rotations, colour jitter {o.Augmentation.Brightness.ToString(CultureInfo.InvariantCulture)}" : "off",
+        ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private string Report(CrossValidationResult cv)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var r = new StringBuilder();
+        r.AppendLine(inv, $"# {folds}-fold patient cross-validation: {options.Architecture}, {options.ImageSize} px, {options.Epochs} epochs (last kept)");
+        r.AppendLine();
+        r.AppendLine(string.Join(", ", Describe(options).Select(p => $"{p.Key} {p.Value}")) + ".");
+        r.AppendLine();
+        r.AppendLine(inv, $"Every training and validation patient is held out once; the test part is not read. Pooled over {cv.Pooled.Count:N0} held-out cells:");
+        r.AppendLine();
+        r.AppendLine("| scoring | accuracy | precision | recall | F1 | AUC | log-loss |");
+        r.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, m) in new[] { ("one view", cv.Pooled), ("8 views averaged", cv.PooledViews) })
+            r.AppendLine(string.Create(inv, $"| {name} | {m.Accuracy:F4} | {m.Precision:F4} | {m.Recall:F4} | {m.F1:F4} | {m.Auc:F4} | {m.LogLoss:F4} |"));
+        r.AppendLine();
+        r.AppendLine("| fold | patients | held-out cells | accuracy | 8 views | training |");
+        r.AppendLine("|---:|---:|---:|---:|---:|---:|");
+        foreach (var f in cv.Folds)
+            r.AppendLine(string.Create(inv, $"| {f.Fold} | {f.Patients.Count} | {f.Paths.Count:N0} | {f.HeldOut.Accuracy:F4} | {f.HeldOutViews.Accuracy:F4} | {f.TrainingSeconds:F0} s |"));
+        r.AppendLine();
+        r.AppendLine("Held-out accuracy after each epoch (pooled over folds): " +
+            string.Join(", ", cv.MeanEpochAccuracy.Select((a, e) => string.Create(inv, $"{e + 1}: {a:F4}"))) + ".");
+        r.AppendLine();
+        r.AppendLine(inv, $"Final fit on all these patients: train with `--split {Path.GetFileName(cv.RefitSplitPath)}` (validation merged into training; the last epoch is kept) and the same options.");
+        return r.ToString();
+    }
+}
