@@ -42,7 +42,7 @@ internal static class ExportableCheckpoint
         TorchNativeRuntime.EnsureLoaded();
         nn.Module<Tensor, Tensor> model = state.Architecture switch
         {
-            nameof(TorchArchitecture.Cnn) => new MalariaCnn(resolved.Count),
+            nameof(TorchArchitecture.Cnn) => new MalariaCnn(resolved.Count, state.CnnStages),
             nameof(TorchArchitecture.MobileNetV2) => new MobileNetV2(resolved.Count, state.WidthMultiplier),
             _ => throw new CommandLineException($"Checkpoint '{statePath}' is for architecture '{state.Architecture}', which cannot be exported."),
         };

@@ -25,6 +25,9 @@ internal sealed record TrainingState
     public string Architecture { get; init; } = "";
     public int ImageSize { get; init; }
     public double WidthMultiplier { get; init; }
+
+    /// <summary>The CNN's layout; null in checkpoints written before layouts could change (the default one).</summary>
+    public string? CnnStages { get; init; }
 }
 
 /// <summary>

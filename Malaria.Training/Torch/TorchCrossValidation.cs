@@ -130,6 +130,7 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         ["architecture"] = o.Architecture.ToString(),
         ["init"] = o.ImageNetInit ? "imagenet" : "scratch",
         ["freezeBackbone"] = o.FreezeBackbone.ToString(),
+        ["layout"] = o.Architecture == TorchArchitecture.Cnn ? o.CnnStages : $"width {o.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}",
         ["imageSize"] = o.ImageSize.ToString(CultureInfo.InvariantCulture),
         ["batchSize"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
         ["epochs"] = o.Epochs.ToString(CultureInfo.InvariantCulture),

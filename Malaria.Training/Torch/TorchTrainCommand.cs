@@ -25,7 +25,7 @@ public static class TorchTrainCommand
         Option<string> Init, Option<bool> FreezeBackbone, Option<double?> Width, Option<int?> ImageSize, Option<int?> BatchSize,
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
         Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
-        Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone);
+        Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool> AverageViews, Option<string?> CnnStages);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Symbols> SymbolsByCommand = [];
 
@@ -65,12 +65,14 @@ public static class TorchTrainCommand
             new Option<double?>("--color-jitter") { Description = "Colour jitter strength: brightness and contrast vary by up to +-this, each channel's gain by half of it (default 0.1)." },
             new Option<int>("--threads") { Description = "LibTorch threads (default: all cores)." },
             new Option<bool>("--resume") { Description = "Continue the interrupted run in --out from its last checkpoint." },
-            SharedOption(command, "--backbone") as Option<FileInfo?> ?? new Option<FileInfo?>("--backbone") { Description = "mobilenetv2: the ImageNet ONNX file (default ../shared/models/mobilenetv2-imagenet/mobilenetv2_1.0_224.onnx)." });
+            SharedOption(command, "--backbone") as Option<FileInfo?> ?? new Option<FileInfo?>("--backbone") { Description = "mobilenetv2: the ImageNet ONNX file (default ../shared/models/mobilenetv2-imagenet/mobilenetv2_1.0_224.onnx)." },
+            new Option<bool>("--average-views") { Description = "Score every image as the mean of its 8 rotations and mirror images: in the final evaluation and inside the exported model (8 times the inference work)." },
+            new Option<string?>("--cnn-stages") { Description = $"cnn: channels x conv blocks per stage, a 2x2 max-pool between stages (default {MalariaCnn.DefaultStages})." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
         foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,
                      symbols.ImageSize, symbols.BatchSize, symbols.Epochs, symbols.LearningRate, symbols.BackboneLrFactor, symbols.Schedule,
-                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone })
+                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages })
         {
             if (!command.Options.Contains(option)) command.Options.Add(option);
         }
@@ -124,7 +126,11 @@ public static class TorchTrainCommand
             Augmentation = parse.GetValue(s.NoAugment) ? Augmentation.None : Augmentation.WithColorJitter(parse.GetValue(s.ColorJitter) ?? Augmentation.DefaultColorJitter),
             Threads = parse.GetValue(s.Threads),
             Resume = parse.GetValue(s.Resume),
+            AverageViews = parse.GetValue(s.AverageViews),
+            CnnStages = parse.GetValue(s.CnnStages) ?? MalariaCnn.DefaultStages,
         };
+        if (mobileNet && parse.GetValue(s.CnnStages) is not null) throw new CommandLineException("--cnn-stages applies to --trainer cnn only.");
+        MalariaCnn.ParseStages(options.CnnStages);
         if (options.ImageSize is < 32 or > 512 || options.ImageSize % 32 != 0)
             throw new CommandLineException($"--image-size {options.ImageSize}: use a multiple of 32 between 32 and 512.");
         if (options.BatchSize < 2) throw new CommandLineException("--batch-size must be at least 2 (BatchNorm needs more than one image).");
@@ -202,7 +208,8 @@ public static class TorchTrainCommand
             Properties = new Dictionary<string, string>
             {
                 ["format"] = "TorchSharp state dictionary (model.bin); input raw RGB 0..255, NCHW",
-                ["architecture"] = options.Architecture.ToString(),
+                ["architecture"] = options.Architecture == TorchArchitecture.Cnn && options.CnnStages != MalariaCnn.DefaultStages
+                    ? $"Cnn {options.CnnStages}" : options.Architecture.ToString(),
                 ["init"] = options.Architecture == TorchArchitecture.MobileNetV2 ? (options.ImageNetInit ? "imagenet" : "scratch") : "scratch",
                 ["freezeBackbone"] = options.FreezeBackbone.ToString(),
                 ["widthMultiplier"] = options.WidthMultiplier.ToString(CultureInfo.InvariantCulture),
@@ -257,8 +264,8 @@ public static class TorchTrainCommand
         r.Append(string.Create(inv, $"Hyper-parameters: batch {options.BatchSize}, lr {options.LearningRate} ({options.Schedule}, warm-up {options.WarmupEpochs} epoch(s)), AdamW weight decay {options.WeightDecay}, patience {options.Patience}, augmentation {(options.Augmentation.Enabled ? $"flips/rotations/colour jitter {options.Augmentation.Brightness}" : "off")}"));
         var mobileNetSettings = options.Architecture == TorchArchitecture.MobileNetV2
             ? string.Create(inv, $", init {(options.ImageNetInit ? "imagenet" : "scratch")}, {(options.FreezeBackbone ? "frozen backbone" : $"backbone lr x{options.BackboneLearningRateFactor}")}, width {options.WidthMultiplier}")
-            : "";
-        r.AppendLine(mobileNetSettings + ".");
+            : $", layout {options.CnnStages}";
+        r.AppendLine(mobileNetSettings + (options.AverageViews ? "; scored as the mean of 8 views" : "") + ".");
         r.AppendLine();
         r.AppendLine("Per-epoch figures: history.csv.");
         return r.ToString();

@@ -31,7 +31,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         switch (options.Architecture)
         {
             case TorchArchitecture.Cnn:
-                return new MalariaCnn(classes);
+                return new MalariaCnn(classes, options.CnnStages);
             case TorchArchitecture.MobileNetV2:
                 var model = new MobileNetV2(classes, options.WidthMultiplier);
                 if (options.ImageNetInit)
@@ -64,13 +64,18 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
             groups.Add(new AdamW.ParamGroup(backbone, new AdamW.Options { LearningRate = options.LearningRate * BackboneFactor }));
         using var optimizer = optim.AdamW(groups, options.LearningRate, weight_decay: options.WeightDecay);
 
-        var state = new TrainingState { Architecture = options.Architecture.ToString(), ImageSize = options.ImageSize, WidthMultiplier = options.WidthMultiplier };
+        var state = new TrainingState
+        {
+            Architecture = options.Architecture.ToString(), ImageSize = options.ImageSize, WidthMultiplier = options.WidthMultiplier,
+            // Written only for a non-default layout, so default runs' checkpoints stay as they were.
+            CnnStages = options.Architecture == TorchArchitecture.Cnn && options.CnnStages != MalariaCnn.DefaultStages ? options.CnnStages : null,
+        };
         if (options.Resume)
         {
             if (!File.Exists(checkpointPath)) throw new CommandLineException($"--resume: no checkpoint '{checkpointPath}' to continue from.");
             var saved = TorchCheckpoint.ReadState(checkpointPath);
-            if (saved.Architecture != state.Architecture || saved.ImageSize != state.ImageSize || saved.WidthMultiplier != state.WidthMultiplier)
-                throw new CommandLineException($"--resume: checkpoint '{checkpointPath}' is a {saved.Architecture} at {saved.ImageSize} px (width {saved.WidthMultiplier}), not a {state.Architecture} at {state.ImageSize} px (width {state.WidthMultiplier}).");
+            if (saved.Architecture != state.Architecture || saved.ImageSize != state.ImageSize || saved.WidthMultiplier != state.WidthMultiplier || saved.CnnStages != state.CnnStages)
+                throw new CommandLineException($"--resume: checkpoint '{checkpointPath}' is a {saved.Architecture} at {saved.ImageSize} px (width {saved.WidthMultiplier}, layout {saved.CnnStages ?? "default"}), not a {state.Architecture} at {state.ImageSize} px (width {state.WidthMultiplier}, layout {state.CnnStages ?? "default"}).");
             state = TorchCheckpoint.Load(checkpointPath, model, optimizer);
             progress.Message($"Resuming after epoch {state.EpochsDone} (best validation accuracy {state.BestAccuracy:P2} at epoch {state.BestEpoch + 1}).");
         }
@@ -161,8 +166,8 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         if (!File.Exists(bestPath)) throw new CommandLineException($"No epoch finished, so there is no model in '{outputFolder}'.");
         TorchCheckpoint.LoadWeights(bestPath, model);
         BinaryClassificationMetrics? bestValidation = null, test = null;
-        if (hasValidation) (bestValidation, _, _) = Evaluate(model, data.Validation, data.Labels, data.PositiveIndex);
-        if (data.Test is { Count: > 0 }) (test, _, _) = Evaluate(model, data.Test, data.Labels, data.PositiveIndex);
+        if (hasValidation) (bestValidation, _, _) = Evaluate(model, data.Validation, data.Labels, data.PositiveIndex, options.AverageViews);
+        if (data.Test is { Count: > 0 }) (test, _, _) = Evaluate(model, data.Test, data.Labels, data.PositiveIndex, options.AverageViews);
         return new TorchTrainingResult(state, bestValidation, test, bestPath);
     }
 

@@ -23,6 +23,9 @@ internal sealed record TorchTrainingOptions
 {
     public TorchArchitecture Architecture { get; init; } = TorchArchitecture.Cnn;
 
+    /// <summary>CNN only: channels x conv blocks per stage (<see cref="MalariaCnn.DefaultStages"/>).</summary>
+    public string CnnStages { get; init; } = MalariaCnn.DefaultStages;
+
     /// <summary>MobileNetV2 only: start from the ImageNet ONNX weights (true) or from random weights.</summary>
     public bool ImageNetInit { get; init; } = true;
 
@@ -63,6 +66,12 @@ internal sealed record TorchTrainingOptions
 
     /// <summary>LibTorch intra-op threads; 0 lets LibTorch choose (all cores).</summary>
     public int Threads { get; init; }
+
+    /// <summary>
+    /// Score held-out images (the final validation and test evaluation, and the exported model) as the mean logits of
+    /// their 8 rotations and mirror images. Epochs are still chosen on single-view validation accuracy.
+    /// </summary>
+    public bool AverageViews { get; init; }
 
     /// <summary>Continue from <c>checkpoint.bin</c> in the output folder.</summary>
     public bool Resume { get; init; }

@@ -1,0 +1,48 @@
+using Malaria.Training;
+using Malaria.Training.Commands;
+using Malaria.Training.Torch;
+using Microsoft.ML.OnnxRuntime;
+using TorchSharp;
+
+namespace Malaria.Tests.Torch;
+
+/// <summary>A non-default CNN layout (<c>--cnn-stages</c>) trains, is remembered by its checkpoint and exports exactly.</summary>
+public class CnnLayoutTests
+{
+    [Test]
+    public void ANonDefaultLayoutTrainsExportsAndScoresAsTrained()
+    {
+        TorchNativeRuntime.EnsureLoaded();
+        using var temp = new TempFolder("malaria-layout-");
+        const string layout = "8x2,16x1,24x1";
+        var data = new TorchTrainingData(TorchTestImages.Labels, 0, TorchTestImages.Set(64, 32, seed: 1, "T"), TorchTestImages.Set(16, 32, seed: 2, "V"), null);
+        var options = new TorchTrainingOptions { ImageSize = 32, BatchSize = 16, Epochs = 1, Threads = 1, CnnStages = layout };
+        var run = temp.Combine("run");
+        var result = new TorchTrainer(options, TrainingProgress.Silent()).Train(data, run);
+        Assert.That(TorchCheckpoint.ReadState(Path.Combine(run, TorchCheckpoint.FileName)).CnnStages, Is.EqualTo(layout));
+
+        var (files, _, size, _, _) = ExportCommand.Export(result.ModelPath, temp.Combine("out", "model.onnx"), TorchTestImages.Labels);
+        using var model = TorchTrainer.CreateModel(options, 2);
+        TorchCheckpoint.LoadWeights(result.ModelPath, model);
+        Assert.That(model.parameters().Sum(p => p.numel()), Is.LessThan(new MalariaCnn(2).parameters().Sum(p => p.numel())), "the layout was used, not the default");
+        model.eval();
+        var pixels = Malaria.Tests.Onnx.OnnxExportFixture.Pixels(2, size, seed: 4);
+        float[] expected;
+        using (torch.no_grad())
+        using (var input = torch.tensor(pixels, [2, 3, size, size]))
+        using (var probabilities = torch.nn.functional.softmax(model.forward(input), 1))
+            expected = probabilities.data<float>().ToArray();
+        using var session = new InferenceSession(files.Onnx);
+        var onnx = Malaria.Tests.Onnx.OnnxExportFixture.Run(session, pixels, 2, size, "probabilities")["probabilities"];
+        Assert.That(onnx, Is.EqualTo(expected).Within(1e-4f));
+    }
+
+    [TestCase("16x1,32")]
+    [TestCase("16x0")]
+    [TestCase("")]
+    public void ABadLayoutIsAClearError(string layout)
+    {
+        var ex = Assert.Throws<CommandLineException>(() => MalariaCnn.ParseStages(layout));
+        Assert.That(ex!.Message, Does.Contain("CNN"));
+    }
+}
