@@ -41,10 +41,12 @@ public static class TrainCommand
         var augmentation = new Option<ImageAugmentation>("--augmentation") { Description = "Flipped/rotated views of the training images added to the classifier's training set.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().Augmentation };
         var kernelRank = new Option<int>("--kernel-rank") { Description = "Random Fourier features of a Gaussian kernel before the classifier (0 = off).", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().KernelMapRank };
         var kernelGamma = new Option<float>("--kernel-gamma") { Description = "Gaussian kernel gamma for --kernel-rank.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().KernelGamma };
-        var averageViews = new Option<bool>("--average-views")
+        // One option for every trainer, with each trainer's own default: the features model averages its backbone
+        // features (chosen on validation: on), the networks their logits (off; crossvalidate measures both).
+        var averageViews = new Option<bool?>("--average-views")
         {
-            Description = "Average the features of each image's 8 rotations/mirror images inside the model (8x prediction cost); --average-views false turns it off.",
-            DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().AverageViewsAtPrediction,
+            Description = "Score each image as the mean over its 8 rotations/mirror images, inside the model (8x prediction cost). " +
+                "Default: on for mobilenetv2-features (its features), off for cnn and mobilenetv2 (their logits); --average-views false|true sets it.",
         };
         var l1 = new Option<float>("--l1") { Description = "L1 regularisation.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().L1Regularization };
         var l2 = new Option<float>("--l2") { Description = "L2 regularisation.", DefaultValueFactory = _ => new MobileNetV2FeaturesTrainer.Options().L2Regularization };
@@ -83,7 +85,7 @@ public static class TrainCommand
                     Normalization = parse.GetValue(normalization),
                     Resizing = parse.GetValue(resizing),
                     Augmentation = parse.GetValue(augmentation),
-                    AverageViewsAtPrediction = parse.GetValue(averageViews),
+                    AverageViewsAtPrediction = parse.GetValue(averageViews) ?? new MobileNetV2FeaturesTrainer.Options().AverageViewsAtPrediction,
                     KernelMapRank = parse.GetValue(kernelRank),
                     KernelGamma = parse.GetValue(kernelGamma),
                     L1Regularization = parse.GetValue(l1),
@@ -114,7 +116,7 @@ public static class TrainCommand
         if (code != 0) return code;
         var run = parse.GetRequiredValue<DirectoryInfo>("--out").FullName;
         var (files, _, _, _, _) = ExportCommand.Export(Path.Combine(run, "model.bin"), Path.Combine(run, "model.onnx"),
-            averageViews: parse.GetValue<bool>("--average-views"));
+            averageViews: parse.GetValue<bool?>("--average-views") ?? false);
         Console.WriteLine($"Exported {files.Onnx} and {files.Zip}");
         var test = SplitFile.Read(Path.Combine(run, "split.csv")).Where(e => e.Part == SplitPart.Test).Select(e => e.Image).ToList();
         if (test.Count == 0) return 0;

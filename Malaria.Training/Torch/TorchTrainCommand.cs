@@ -25,7 +25,7 @@ public static class TorchTrainCommand
         Option<string> Init, Option<bool> FreezeBackbone, Option<double?> Width, Option<int?> ImageSize, Option<int?> BatchSize,
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
         Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
-        Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool> AverageViews, Option<string?> CnnStages);
+        Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Symbols> SymbolsByCommand = [];
 
@@ -66,7 +66,7 @@ public static class TorchTrainCommand
             new Option<int>("--threads") { Description = "LibTorch threads (default: all cores)." },
             new Option<bool>("--resume") { Description = "Continue the interrupted run in --out from its last checkpoint." },
             SharedOption(command, "--backbone") as Option<FileInfo?> ?? new Option<FileInfo?>("--backbone") { Description = "mobilenetv2: the ImageNet ONNX file (default ../shared/models/mobilenetv2-imagenet/mobilenetv2_1.0_224.onnx)." },
-            new Option<bool>("--average-views") { Description = "Score every image as the mean of its 8 rotations and mirror images: in the final evaluation and inside the exported model (8 times the inference work)." },
+            SharedOption(command, "--average-views") as Option<bool?> ?? new Option<bool?>("--average-views") { Description = "Score every image as the mean of its 8 rotations and mirror images: in the final evaluation and inside the exported model (8 times the inference work; default off)." },
             new Option<string?>("--cnn-stages") { Description = $"cnn: channels x conv blocks per stage, a 2x2 max-pool between stages (default {MalariaCnn.DefaultStages})." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
@@ -126,7 +126,7 @@ public static class TorchTrainCommand
             Augmentation = parse.GetValue(s.NoAugment) ? Augmentation.None : Augmentation.WithColorJitter(parse.GetValue(s.ColorJitter) ?? Augmentation.DefaultColorJitter),
             Threads = parse.GetValue(s.Threads),
             Resume = parse.GetValue(s.Resume),
-            AverageViews = parse.GetValue(s.AverageViews),
+            AverageViews = parse.GetValue(s.AverageViews) ?? false,
             CnnStages = parse.GetValue(s.CnnStages) ?? MalariaCnn.DefaultStages,
         };
         if (mobileNet && parse.GetValue(s.CnnStages) is not null) throw new CommandLineException("--cnn-stages applies to --trainer cnn only.");
