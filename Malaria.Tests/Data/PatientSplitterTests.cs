@@ -50,6 +50,18 @@ public class PatientSplitterTests
     }
 
     [Test]
+    public void MergingValidationMovesOnlyValidationPatientsIntoTraining()
+    {
+        var split = PatientSplitter.Split(SyntheticPatients(), seed: 3);
+        var merged = PatientSplitter.MergeValidationIntoTraining(split);
+
+        Assert.That(merged.Count(e => e.Part == SplitPart.Validation), Is.Zero);
+        Assert.That(merged.Where(e => e.Part == SplitPart.Test), Is.EqualTo(split.Where(e => e.Part == SplitPart.Test)), "the test part is untouched");
+        Assert.That(merged.Count(e => e.Part == SplitPart.Train), Is.EqualTo(split.Count(e => e.Part != SplitPart.Test)));
+        Assert.That(split.Count(e => e.Part == SplitPart.Validation), Is.GreaterThan(0), "there was something to merge");
+    }
+
+    [Test]
     public void RejectsFractionsThatLeaveNothingToTrainOn()
     {
         Assert.Throws<Malaria.Training.CommandLineException>(() => PatientSplitter.Split(SyntheticPatients(), 1, 0.5, 0.5));

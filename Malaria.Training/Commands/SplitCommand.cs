@@ -20,9 +20,13 @@ public static class SplitCommand
             Description = "Keep only this share of each part's images (seeded), for quick runs; patients still never cross parts.",
             DefaultValueFactory = _ => 1.0,
         };
+        var mergeValidation = new Option<bool>("--merge-validation")
+        {
+            Description = "Move the validation patients into training after splitting (a final fit once cross-validation has chosen the settings); the test part stays the same.",
+        };
         var command = new Command("split", "Split a labeled image folder into train/validation/test by patient group, stratified by label, and write it as CSV.")
         {
-            data, groupPattern, output, seed, validation, test, sample,
+            data, groupPattern, output, seed, validation, test, sample, mergeValidation,
         };
         command.SetAction(parse =>
         {
@@ -32,6 +36,7 @@ public static class SplitCommand
             var split = PatientSplitter.Split(dataset.Images, parse.GetValue(seed), parse.GetValue(validation), parse.GetValue(test));
             if (parse.GetValue(sample) is var share and < 1.0)
                 split = PatientSplitter.Sample(split, share, parse.GetValue(seed));
+            if (parse.GetValue(mergeValidation)) split = PatientSplitter.MergeValidationIntoTraining(split);
             var path = parse.GetRequiredValue(output).FullName;
             SplitFile.Write(path, split);
             AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]");

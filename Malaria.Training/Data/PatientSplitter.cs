@@ -130,4 +130,11 @@ public static class PatientSplitter
         Apply(counts, group, -sign);
         return after - before;
     }
+
+    /// <summary>
+    /// The same split with the validation patients moved into training: the split of a final fit, whose settings and
+    /// epoch count were chosen beforehand (by cross-validation), so nothing is left to choose on validation.
+    /// </summary>
+    public static IReadOnlyList<SplitEntry> MergeValidationIntoTraining(IReadOnlyList<SplitEntry> split) =>
+        [.. split.Select(e => e.Part == SplitPart.Validation ? e with { Part = SplitPart.Train } : e)];
 }

@@ -99,7 +99,7 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         var meanEpoch = Enumerable.Range(0, epochs)
             .Select(e => results.Sum(f => f.EpochAccuracy[e] * f.Paths.Count) / results.Sum(f => f.Paths.Count)).ToArray();
         var refit = Path.Combine(output, RefitSplitFile);
-        SplitFile.Write(refit, split.Select(e => e.Part == SplitPart.Validation ? e with { Part = SplitPart.Train } : e));
+        SplitFile.Write(refit, PatientSplitter.MergeValidationIntoTraining(split));
         var cv = new CrossValidationResult(results, pooled, pooledViews, meanEpoch, refit);
         var summary = new
         {
