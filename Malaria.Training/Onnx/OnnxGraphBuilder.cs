@@ -41,30 +41,27 @@ internal sealed class OnnxGraphBuilder
         var bytes = new byte[values.Length * sizeof(float)];
         for (var i = 0; i < values.Length; i++)
             System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-        var tensor = new TensorProto
-        {
-            Name = UniqueName(stem),
-            DataType = (int)TensorProto.Types.DataType.Float,
-            RawData = ByteString.CopyFrom(bytes),
-        };
-        tensor.Dims.AddRange(dims);
-        Graph.Initializer.Add(tensor);
-        return tensor.Name;
+        return AddInitializer(stem, TensorProto.Types.DataType.Float, bytes, dims);
     }
 
-    /// <summary>Adds an int64 initializer (shapes, axes, slice bounds) and returns its name.</summary>
+    /// <summary>Adds a one-dimensional int64 initializer (shapes, axes, slice bounds) and returns its name.</summary>
     public string Int64Initializer(string stem, params long[] values)
     {
         var bytes = new byte[values.Length * sizeof(long)];
         for (var i = 0; i < values.Length; i++)
             System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
+        return AddInitializer(stem, TensorProto.Types.DataType.Int64, bytes, [values.Length]);
+    }
+
+    private string AddInitializer(string stem, TensorProto.Types.DataType type, byte[] littleEndianBytes, long[] dims)
+    {
         var tensor = new TensorProto
         {
             Name = UniqueName(stem),
-            DataType = (int)TensorProto.Types.DataType.Int64,
-            RawData = ByteString.CopyFrom(bytes),
+            DataType = (int)type,
+            RawData = ByteString.CopyFrom(littleEndianBytes),
         };
-        tensor.Dims.Add(values.Length);
+        tensor.Dims.AddRange(dims);
         Graph.Initializer.Add(tensor);
         return tensor.Name;
     }
