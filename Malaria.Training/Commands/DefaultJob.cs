@@ -12,6 +12,13 @@ public static class DefaultJob
     /// <summary>The trainer used: the small CNN, the best model per second of training on two cores.</summary>
     public const string Trainer = "cnn";
 
+    /// <summary>
+    /// The CNN settings chosen by 5-fold patient cross-validation (<c>crossvalidate</c>; Malaria.Training/Torch/README.md):
+    /// two conv blocks in the first two stages, scored as the mean of 8 views (held-out accuracy 96.55 % over the 80
+    /// non-test patients, against 96.24 % for the single-split defaults).
+    /// </summary>
+    public static readonly IReadOnlyList<string> TrainOptions = ["--cnn-stages", "16x2,32x2,64x2,128x1", "--average-views"];
+
     /// <summary>Runs the job; returns the exit code.</summary>
     public static int Run(Func<string[], int> runCommand)
     {
@@ -28,13 +35,15 @@ public static class DefaultJob
         const string run = "artifacts/default";
         Directory.CreateDirectory(run);
         var split = Path.Combine(run, "split.csv");
-        Console.WriteLine($"Stage 2/4: checking the images and splitting them by patient into {split}.");
-        var result = runCommand(["split", "--data", data, "--out", split]);
+        // The settings were chosen by cross-validation over the training and validation patients, so the final fit
+        // trains on both (no epoch is chosen on validation: all run, the last is kept) and the test patients stay unseen.
+        Console.WriteLine($"Stage 2/4: checking the images and splitting them by patient into {split} (test patients apart; validation patients join training).");
+        var result = runCommand(["split", "--data", data, "--out", split, "--merge-validation"]);
         if (result != 0) return result;
 
         Console.WriteLine($"Stage 3/4: training the {Trainer} model (progress per epoch below), then exporting model.onnx and model.zip.");
         Console.WriteLine("Stage 4/4 comes at the end of training: the exported model is evaluated on the test patients (metrics.json, report.md, pictures).");
-        result = runCommand(["train", "--trainer", Trainer, "--split", split, "--out", run]);
+        result = runCommand(["train", "--trainer", Trainer, "--split", split, "--out", run, .. TrainOptions]);
         if (result == 0) Console.WriteLine($"Done: model and report in {Path.GetFullPath(run)}.");
         return result;
     }

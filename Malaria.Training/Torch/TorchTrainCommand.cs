@@ -174,7 +174,7 @@ public static class TorchTrainCommand
         progress.Message(test is null
             ? "No test part; metrics.json holds validation metrics."
             : string.Create(CultureInfo.InvariantCulture,
-                $"Test ({test.Count:N0} images, best epoch {result.State.BestEpoch + 1}): accuracy {test.Accuracy:P2}, precision {test.Precision:P2}, recall {test.Recall:P2}, F1 {test.F1:P2}, AUC {test.Auc:F4}; training {result.State.TrainingSeconds:F0} s. Written to {output}"));
+                $"Test ({test.Count:N0} images, {(result.Validation is null || options.KeepLastEpoch ? "last" : "best")} epoch {result.State.BestEpoch + 1}): accuracy {test.Accuracy:P2}, precision {test.Precision:P2}, recall {test.Recall:P2}, F1 {test.F1:P2}, AUC {test.Auc:F4}; training {result.State.TrainingSeconds:F0} s. Written to {output}"));
         return 0;
     }
 
