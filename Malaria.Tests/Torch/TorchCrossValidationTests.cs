@@ -78,6 +78,17 @@ public class TorchCrossValidationTests
     }
 
     [Test]
+    public void ARerunWithOtherSettingsInTheSameFolderIsRefused()
+    {
+        var split = Split();
+        var output = temp.Combine("cv");
+        new TorchCrossValidation(Options(1), 2, TrainingProgress.Silent()).Run(split, output);
+        var ex = Assert.Throws<Malaria.Training.CommandLineException>(() =>
+            new TorchCrossValidation(Options(1) with { CnnStages = "8x1,16x1" }, 2, TrainingProgress.Silent()).Run(split, output));
+        Assert.That(ex!.Message, Does.Contain("other settings"));
+    }
+
+    [Test]
     public void WithoutAValidationPartEveryEpochRunsAndTheLastIsKept()
     {
         var train = TorchTestImages.Set(64, 32, seed: 1, "T");

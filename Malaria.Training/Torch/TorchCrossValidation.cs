@@ -8,8 +8,8 @@ using TorchSharp;
 
 namespace Malaria.Training.Torch;
 
-/// <summary>One fold's held-out images and their scores from the fold's last epoch.</summary>
-internal sealed record CrossValidationFold(int Fold, IReadOnlyList<string> Patients, int TrainImages, double TrainingSeconds,
+/// <summary>One fold's held-out images and their scores from the fold's last epoch, and the settings it was trained with.</summary>
+internal sealed record CrossValidationFold(int Fold, IReadOnlyDictionary<string, string> Settings, IReadOnlyList<string> Patients, int TrainImages, double TrainingSeconds,
     double[] EpochAccuracy, BinaryClassificationMetrics HeldOut, BinaryClassificationMetrics HeldOutViews,
     IReadOnlyList<string> Paths, int[] Labels, float[] Probabilities, float[] ViewProbabilities);
 
@@ -55,6 +55,9 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             {
                 var saved = JsonSerializer.Deserialize<CrossValidationFold>(File.ReadAllText(resultPath), TorchCheckpoint.JsonOptions)
                     ?? throw new InvalidDataException($"'{resultPath}' is empty.");
+                var settings = saved.Settings ?? new Dictionary<string, string>();  // null: written before settings were recorded
+                if (!settings.OrderBy(p => p.Key).SequenceEqual(Describe(options).OrderBy(p => p.Key)))
+                    throw new CommandLineException($"'{folder}' holds a fold trained with other settings ({string.Join(", ", settings.Select(p => $"{p.Key} {p.Value}"))}); choose another --out.");
                 if (saved.Patients.SequenceEqual(patients))
                 {
                     progress.Message($"Fold {fold + 1}/{folds}: finished earlier ({saved.HeldOut.Accuracy:P2} on {saved.Paths.Count:N0} held-out cells), reused.");
@@ -84,7 +87,7 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             TorchCheckpoint.LoadWeights(trained.ModelPath, model);
             var (plain, _, probabilities) = TorchTrainer.Evaluate(model, heldOut, labels, positive);
             var (views, _, viewProbabilities) = TorchTrainer.Evaluate(model, heldOut, labels, positive, averageViews: true);
-            var result = new CrossValidationFold(fold + 1, patients, training.Count, Math.Round(trained.State.TrainingSeconds, 1),
+            var result = new CrossValidationFold(fold + 1, Describe(options), patients, training.Count, Math.Round(trained.State.TrainingSeconds, 1),
                 [.. trained.State.History.Select(h => h.ValidationAccuracy)], plain, views,
                 [.. heldOut.Images.Select(i => i.Path)], heldOut.Labels, probabilities, viewProbabilities);
             AtomicFile.WriteAllText(resultPath, JsonSerializer.Serialize(result, TorchCheckpoint.JsonOptions));
