@@ -5,10 +5,11 @@ namespace Malaria.Training.Onnx;
 
 /// <summary>
 /// Appends nodes and float initializers to an ONNX graph under unique names, so an exporter can say what it computes
-/// ("a Conv of x with these weights") without bookkeeping. Only float32 tensors are written, as little-endian
-/// <c>raw_data</c>, the compact form every ONNX reader accepts.
+/// ("a Conv of x with these weights") without bookkeeping. Initializers (float32, int64) are written as little-endian
+/// <c>raw_data</c>, the compact form every ONNX reader accepts. <c>namePrefix</c> starts every name it makes, so nodes
+/// added to an existing graph cannot collide with that graph's names.
 /// </summary>
-internal sealed class OnnxGraphBuilder
+internal sealed class OnnxGraphBuilder(string namePrefix = "")
 {
     private readonly HashSet<string> names = new(StringComparer.Ordinal);
 
@@ -17,6 +18,7 @@ internal sealed class OnnxGraphBuilder
     /// <summary>A name not used yet: <paramref name="stem"/> itself, or the stem with a counter.</summary>
     public string UniqueName(string stem)
     {
+        stem = namePrefix + stem;
         if (names.Add(stem)) return stem;
         for (var i = 1; ; i++)
         {
@@ -78,20 +80,19 @@ internal sealed class OnnxGraphBuilder
     public string[] NodeWithOutputs(string opType, string outputStem, int outputCount, IEnumerable<string> inputs, params AttributeProto[] attributes)
     {
         var outputs = Enumerable.Range(0, outputCount).Select(_ => UniqueName(outputStem)).ToArray();
-        var node = new NodeProto { OpType = opType, Name = $"{opType}_{Graph.Node.Count}" };
-        node.Input.AddRange(inputs);
-        node.Output.AddRange(outputs);
-        node.Attribute.AddRange(attributes);
-        Graph.Node.Add(node);
+        AddNode(opType, outputs, inputs, attributes);
         return outputs;
     }
 
     /// <summary>Adds a node writing to an output name the caller already reserved (a graph output).</summary>
-    public void NodeTo(string opType, string output, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    public void NodeTo(string opType, string output, IEnumerable<string> inputs, params AttributeProto[] attributes) =>
+        AddNode(opType, [output], inputs, attributes);
+
+    private void AddNode(string opType, IEnumerable<string> outputs, IEnumerable<string> inputs, AttributeProto[] attributes)
     {
-        var node = new NodeProto { OpType = opType, Name = $"{opType}_{Graph.Node.Count}" };
+        var node = new NodeProto { OpType = opType, Name = $"{namePrefix}{opType}_{Graph.Node.Count}" };
         node.Input.AddRange(inputs);
-        node.Output.Add(output);
+        node.Output.AddRange(outputs);
         node.Attribute.AddRange(attributes);
         Graph.Node.Add(node);
     }
