@@ -77,15 +77,18 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             var training = Subset(all, i => foldOf[all.Images[i].Group] != fold);
             progress.Message($"Fold {fold + 1}/{folds}: {patients.Count} patients ({heldOut.Count:N0} cells) held out, training on {training.Count:N0} cells.");
             var data = new TorchTrainingData(labels, positive, training, heldOut, null);
+            // The trainer scores the held-out patients one view at a time (its final validation pass); only the 8-view
+            // scoring is added here.
             var foldOptions = options with
             {
                 KeepLastEpoch = true,
+                AverageViews = false,
                 Resume = File.Exists(Path.Combine(folder, TorchCheckpoint.FileName)),
             };
             var trained = new TorchTrainer(foldOptions, progress).Train(data, folder, cancellationToken);
+            var (plain, probabilities) = (trained.Validation!, trained.ValidationProbabilities!);
             using var model = TorchTrainer.CreateModel(options with { ImageNetInit = false }, labels.Count);
             TorchCheckpoint.LoadWeights(trained.ModelPath, model);
-            var (plain, _, probabilities) = TorchTrainer.Evaluate(model, heldOut, labels, positive);
             var (views, _, viewProbabilities) = TorchTrainer.Evaluate(model, heldOut, labels, positive, averageViews: true);
             var result = new CrossValidationFold(fold + 1, Describe(options), patients, training.Count, Math.Round(trained.State.TrainingSeconds, 1),
                 [.. trained.State.History.Select(h => h.ValidationAccuracy)], plain, views,

@@ -9,9 +9,12 @@ using static TorchSharp.torch;
 namespace Malaria.Training.Torch;
 
 /// <summary>What a finished run produced.</summary>
-/// <summary>What a finished run produced; <see cref="Validation"/> is null when the split had no validation part.</summary>
+/// <summary>
+/// What a finished run produced; <see cref="Validation"/> is null when the split had no validation part, and
+/// <see cref="ValidationProbabilities"/> holds the kept model's positive-class probability of each validation image.
+/// </summary>
 internal sealed record TorchTrainingResult(TrainingState State, BinaryClassificationMetrics? Validation,
-    BinaryClassificationMetrics? Test, string ModelPath);
+    BinaryClassificationMetrics? Test, string ModelPath, float[]? ValidationProbabilities = null);
 
 /// <summary>
 /// Trains a <see cref="MalariaCnn"/> or <see cref="MobileNetV2"/> with AdamW and a warm-up schedule, validates every
@@ -166,9 +169,10 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         if (!File.Exists(bestPath)) throw new CommandLineException($"No epoch finished, so there is no model in '{outputFolder}'.");
         TorchCheckpoint.LoadWeights(bestPath, model);
         BinaryClassificationMetrics? bestValidation = null, test = null;
-        if (hasValidation) (bestValidation, _, _) = Evaluate(model, data.Validation, data.Labels, data.PositiveIndex, options.AverageViews);
+        float[]? validationProbabilities = null;
+        if (hasValidation) (bestValidation, _, validationProbabilities) = Evaluate(model, data.Validation, data.Labels, data.PositiveIndex, options.AverageViews);
         if (data.Test is { Count: > 0 }) (test, _, _) = Evaluate(model, data.Test, data.Labels, data.PositiveIndex, options.AverageViews);
-        return new TorchTrainingResult(state, bestValidation, test, bestPath);
+        return new TorchTrainingResult(state, bestValidation, test, bestPath, validationProbabilities);
     }
 
     private double BackboneFactor => options.Architecture == TorchArchitecture.MobileNetV2 ? options.BackboneLearningRateFactor : 1.0;
