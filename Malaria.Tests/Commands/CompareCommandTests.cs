@@ -91,4 +91,24 @@ public class CompareCommandTests
         Assert.That(CompareCommand.IsFinished(run, same with { SplitSha256 = "def" }), Is.False);
         Assert.That(CompareCommand.IsFinished(run, same with { Trainer = "cnn" }), Is.False);
     }
+
+    [TestCase("architecture", "Cnn 16x2,32x2,64x2,128x1")]
+    [TestCase("views", "8")]
+    public void ARunWithAnotherLayoutOrViewAveragingIsNotReused(string property, string value)
+    {
+        using var tree = new TempFolder();
+        var run = tree.Combine("run");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "model.zip"), "zip");
+        File.WriteAllText(Path.Combine(run, "metrics.json"), "{}");
+        var properties = new Dictionary<string, string> { ["freezeBackbone"] = "False", ["epochs"] = "20", ["architecture"] = "Cnn" };
+        var card = new ModelCard { Labels = ["Parasitized", "Uninfected"], InputWidth = 64, InputHeight = 64, Trainer = "cnn", SplitSha256 = "abc", Seed = 42, Properties = properties };
+        card.Save(Path.Combine(run, ModelCard.FileName));
+        var wanted = new CompareCommand.RunSettings("cnn", false, "abc", 42, null);
+        Assert.That(CompareCommand.IsFinished(run, wanted), Is.True, "the contender's own defaults");
+
+        properties[property] = value;
+        card.Save(Path.Combine(run, ModelCard.FileName));
+        Assert.That(CompareCommand.IsFinished(run, wanted), Is.False);
+    }
 }

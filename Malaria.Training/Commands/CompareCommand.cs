@@ -90,7 +90,8 @@ public static class CompareCommand
 
     /// <summary>
     /// True when <paramref name="run"/> holds a finished model (model.zip, model.json, metrics.json) whose card says it was
-    /// trained by the same trainer on the same split with the same seed, freezing, epoch cap and input size.
+    /// trained by the same trainer on the same split with the same seed, freezing, epoch cap and input size, in the
+    /// default layout and scored on one view.
     /// </summary>
     internal static bool IsFinished(string run, RunSettings wanted)
     {
@@ -103,15 +104,17 @@ public static class CompareCommand
         string? Property(string key) => card.Properties is { } p && p.TryGetValue(key, out var value) ? value : null;
         var mobileNet = wanted.Trainer == "mobilenetv2";
         var epochs = wanted.EpochCap ?? TorchTrainCommand.DefaultEpochs(mobileNet);
+        // The contenders use the default layout and one view: a run made with --cnn-stages or --average-views is another model.
+        var defaultLayout = Property("architecture") is null or nameof(TorchArchitecture.Cnn) or nameof(TorchArchitecture.MobileNetV2);
         return Property("freezeBackbone") == wanted.FreezeBackbone.ToString() && Property("epochs") == epochs.ToString(CultureInfo.InvariantCulture)
-            && card.InputWidth == (wanted.ImageSize ?? TorchTrainCommand.DefaultImageSize(mobileNet));
+            && card.InputWidth == (wanted.ImageSize ?? TorchTrainCommand.DefaultImageSize(mobileNet))
+            && defaultLayout && Property("views") is null;
     }
 
     /// <summary>A TorchSharp run stopped before it finished, on the same split: its checkpoint lets it resume.</summary>
     private static bool IsInterrupted(string run, string splitSha256) =>
         File.Exists(Path.Combine(run, "checkpoint.bin")) && File.Exists(Path.Combine(run, "split.csv"))
         && FileHash.Sha256(Path.Combine(run, "split.csv")) == splitSha256 && !File.Exists(Path.Combine(run, "metrics.json"));
-
 
     /// <summary>One model's line of the table.</summary>
     public sealed record ComparisonRow(string Name, IDictionary<string, double> Metrics, long ModelBytes, double SingleImageMilliseconds,
