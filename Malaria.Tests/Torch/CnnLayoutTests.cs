@@ -1,5 +1,6 @@
 using Malaria.Training;
 using Malaria.Training.Commands;
+using Malaria.Training.Data;
 using Malaria.Training.Torch;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
@@ -44,5 +45,27 @@ public class CnnLayoutTests
     {
         var ex = Assert.Throws<CommandLineException>(() => MalariaCnn.ParseStages(layout));
         Assert.That(ex!.Message, Does.Contain("CNN"));
+    }
+
+    // The CNN pools once between stages, so its input need only be divisible by 2^(stages-1); MobileNetV2 keeps 32.
+    [TestCase("cnn", "80", null, true)]
+    [TestCase("cnn", "84", null, false)]
+    [TestCase("cnn", "84", "16x1,32x1,64x1", true)]
+    [TestCase("mobilenetv2", "80", null, false)]
+    [TestCase("mobilenetv2", "96", null, true)]
+    public void TheImageSizeMustSuitTheNetworksPooling(string trainer, string size, string? layout, bool accepted)
+    {
+        using var temp = new TempFolder("malaria-size-");
+        var split = temp.Combine("split.csv");
+        SplitFile.Write(split, [new SplitEntry(new LabeledImage(temp.Combine("a.png"), "Parasitized", "P1"), SplitPart.Train)]);
+        var command = TorchTrainCommand.Create();
+        string[] args = ["--trainer", trainer, "--split", split, "--out", temp.Combine("run"), "--image-size", size,
+            .. layout is null ? Array.Empty<string>() : ["--cnn-stages", layout]];
+        var parse = command.Parse(args);
+        if (accepted)
+            Assert.That(TorchTrainCommand.Parse(command, parse).Options.ImageSize, Is.EqualTo(int.Parse(size)));
+        else
+            Assert.That(() => TorchTrainCommand.Parse(command, parse),
+                Throws.TypeOf<CommandLineException>().With.Message.Contains($"--image-size {size}"));
     }
 }

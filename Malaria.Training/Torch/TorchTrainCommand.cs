@@ -51,7 +51,7 @@ public static class TorchTrainCommand
             new Option<string>("--init") { Description = "mobilenetv2: imagenet (import the ONNX backbone) or scratch.", DefaultValueFactory = _ => "imagenet" },
             new Option<bool>("--freeze-backbone") { Description = "mobilenetv2: train only the classifier head." },
             new Option<double?>("--width") { Description = "mobilenetv2 width multiplier (ImageNet weights only for 1.0)." },
-            new Option<int?>("--image-size") { Description = "Square input size in pixels (default: cnn 64, mobilenetv2 128)." },
+            new Option<int?>("--image-size") { Description = "Square input size in pixels (default: cnn 64, mobilenetv2 128; mobilenetv2 needs a multiple of 32, the cnn of 8 with four stages)." },
             new Option<int?>("--batch-size") { Description = "Images per step (default 64)." },
             new Option<int?>("--epochs") { Description = "Maximum epochs (default: cnn 20, mobilenetv2 8)." },
             new Option<double?>("--lr") { Description = "Peak learning rate of the head/network (default: cnn 3e-3, mobilenetv2 1e-3)." },
@@ -130,9 +130,11 @@ public static class TorchTrainCommand
             CnnStages = parse.GetValue(s.CnnStages) ?? MalariaCnn.DefaultStages,
         };
         if (mobileNet && parse.GetValue(s.CnnStages) is not null) throw new CommandLineException("--cnn-stages applies to --trainer cnn only.");
-        MalariaCnn.ParseStages(options.CnnStages);
-        if (options.ImageSize is < 32 or > 512 || options.ImageSize % 32 != 0)
-            throw new CommandLineException($"--image-size {options.ImageSize}: use a multiple of 32 between 32 and 512.");
+        // MobileNetV2 halves its input five times; the CNN once between each pair of stages. A size the
+        // pooling does not divide would drop border pixels and misalign Grad-CAM maps.
+        var stride = mobileNet ? 32 : 1 << (MalariaCnn.ParseStages(options.CnnStages).Length - 1);
+        if (options.ImageSize is < 32 or > 512 || options.ImageSize % stride != 0)
+            throw new CommandLineException($"--image-size {options.ImageSize}: use a multiple of {stride} between 32 and 512 for {trainer}.");
         if (options.BatchSize < 2) throw new CommandLineException("--batch-size must be at least 2 (BatchNorm needs more than one image).");
         if (options.Epochs < 1) throw new CommandLineException("--epochs must be at least 1.");
         var output = parse.GetRequiredValue(s.Out).FullName;
