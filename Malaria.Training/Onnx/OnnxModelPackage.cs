@@ -20,10 +20,11 @@ internal static class OnnxModelPackage
     /// Exports <paramref name="model"/> to <paramref name="onnxPath"/>, writes the zip with the same name and the
     /// <c>.zip</c> extension beside it, and saves <paramref name="card"/> (labels and input size filled in) as
     /// <c>model.json</c> in that folder. A zip path equal to <paramref name="onnxPath"/> is refused. With
-    /// <paramref name="averageViews"/> the graph averages each image's 8 rotations and mirror images.
+    /// <paramref name="averageViews"/> the graph averages each image's 8 rotations and mirror images; a
+    /// <paramref name="decisionThreshold"/> other than 0.5 is written into the graph (<see cref="TorchOnnxExporter.Export"/>).
     /// </summary>
     public static OnnxModelPackageFiles Write(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize,
-        string onnxPath, ModelCard card, bool averageViews = false)
+        string onnxPath, ModelCard card, bool averageViews = false, double decisionThreshold = 0.5)
     {
         ArgumentNullException.ThrowIfNull(card);
         var onnx = Path.GetFullPath(onnxPath);
@@ -38,8 +39,10 @@ internal static class OnnxModelPackage
         card.Properties["onnx"] = $"{Path.GetFileName(onnx)}: input '{TorchOnnxExporter.InputName}' [N,3,{imageSize},{imageSize}] {TorchOnnxExporter.PixelFormat}; outputs logits, probabilities, cam";
         if (averageViews) card.Properties["views"] = OnnxViewAveraging.ViewCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
         else card.Properties.Remove("views");
+        if (decisionThreshold != 0.5) card.Properties["decisionThreshold"] = decisionThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        else card.Properties.Remove("decisionThreshold");
 
-        TorchOnnxExporter.Save(model, labels, imageSize, onnx, averageViews);
+        TorchOnnxExporter.Save(model, labels, imageSize, onnx, averageViews, decisionThreshold);
         var cardPath = ModelCard.PathBeside(onnx);
         card.Save(cardPath);
         OnnxModelZip.Write(onnx, card, zip);

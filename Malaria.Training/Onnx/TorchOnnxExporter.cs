@@ -46,14 +46,20 @@ internal static class TorchOnnxExporter
     public const string InputSizeMetadataKey = "malaria.input_size";
     public const string PixelFormatMetadataKey = "malaria.pixel_format";
     public const string ViewsMetadataKey = "malaria.views";
+    public const string ThresholdMetadataKey = "malaria.decision_threshold";
     public const string PixelFormat = "RGB planar NCHW float32, raw 0..255 (normalised inside the graph)";
 
     /// <summary>
     /// Exports <paramref name="model"/> for square inputs of <paramref name="imageSize"/> pixels; with
     /// <paramref name="averageViews"/> the graph scores every image as the mean over its 8 rotations and mirror images
-    /// (<see cref="OnnxViewAveraging"/>): same inputs and outputs, 8 times the work.
+    /// (<see cref="OnnxViewAveraging"/>): same inputs and outputs, 8 times the work. A <paramref name="decisionThreshold"/>
+    /// other than 0.5 moves the cut (see <see cref="DecisionThreshold"/>) into the graph: logit(t) is taken off the
+    /// positive label's bias, so the positive probability crosses 0.5 exactly where the network's own crosses t, and
+    /// everything reading the most probable label (the inference library, ML.NET) applies the cut. Grad-CAM has no
+    /// bias, so the maps do not change.
     /// </summary>
-    public static ModelProto Export(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize, bool averageViews = false)
+    public static ModelProto Export(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize, bool averageViews = false,
+        double decisionThreshold = 0.5)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(labels);
@@ -91,6 +97,7 @@ internal static class TorchOnnxExporter
             throw new ArgumentException($"The model has {classes} outputs but {labels.Count} labels were given ({string.Join(", ", labels)}).", nameof(labels));
         var weightValues = weight.data<float>().ToArray();
         var biasValues = linear.bias is null ? new float[classes] : linear.bias.detach().to(ScalarType.Float32).cpu().data<float>().ToArray();
+        if (decisionThreshold != 0.5) ShiftPositiveBias(biasValues, labels, decisionThreshold);
 
         // Head: GlobalAveragePool -> Flatten -> Gemm (x W^T + b) = logits; Softmax = probabilities.
         var pooled = graph.Node("GlobalAveragePool", "pooled", [maps]);
@@ -126,23 +133,41 @@ internal static class TorchOnnxExporter
             DocString = $"Malaria cell classifier ({model.GetType().Name}). Input '{InputName}': {PixelFormat}, [N,3,{imageSize},{imageSize}]. " +
                 $"Outputs '{LogitsName}' and '{ProbabilitiesName}' [N,{classes}] in label order ({string.Join(", ", labels)}); " +
                 $"'{CamName}' [N,{classes},{shape.Height},{shape.Width}]: Grad-CAM of every class on the last feature maps." +
-                (averageViews ? $" Scores are the mean logits of the image's {OnnxViewAveraging.ViewCount} rotations and mirror images; the maps are averaged back on the upright image." : ""),
+                (averageViews ? $" Scores are the mean logits of the image's {OnnxViewAveraging.ViewCount} rotations and mirror images; the maps are averaged back on the upright image." : "") +
+                (decisionThreshold != 0.5 ? string.Create(CultureInfo.InvariantCulture, $" Decision threshold {decisionThreshold}: the {TorchTrainingData.DefaultPositiveLabel} logit is lowered by logit({decisionThreshold}), so its probability passes 0.5 where the network's passes {decisionThreshold}.") : ""),
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = LabelsMetadataKey, Value = JsonSerializer.Serialize(labels) });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = InputSizeMetadataKey, Value = imageSize.ToString(CultureInfo.InvariantCulture) });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = PixelFormatMetadataKey, Value = PixelFormat });
         if (averageViews) proto.MetadataProps.Add(new StringStringEntryProto { Key = ViewsMetadataKey, Value = OnnxViewAveraging.ViewCount.ToString(CultureInfo.InvariantCulture) });
+        if (decisionThreshold != 0.5) proto.MetadataProps.Add(new StringStringEntryProto { Key = ThresholdMetadataKey, Value = decisionThreshold.ToString(CultureInfo.InvariantCulture) });
         return proto;
+    }
+
+    /// <summary>
+    /// Lowers the positive label's bias by logit(t): softmax of two logits is the sigmoid of their difference, so the
+    /// positive probability becomes sigmoid(d - logit(t)), which passes 0.5 where sigmoid(d) passes t. With view
+    /// averaging the shift is the same, since the mean of shifted logits is the shifted mean.
+    /// </summary>
+    private static void ShiftPositiveBias(float[] bias, IReadOnlyList<string> labels, double threshold)
+    {
+        if (threshold is <= 0 or >= 1 || double.IsNaN(threshold))
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "A decision threshold lies strictly between 0 and 1.");
+        var positive = labels.ToList().IndexOf(TorchTrainingData.DefaultPositiveLabel);
+        if (labels.Count != 2 || positive < 0)
+            throw new ArgumentException($"A decision threshold needs the two labels {TorchTrainingData.DefaultPositiveLabel} and another; this model has {string.Join(", ", labels)}.", nameof(labels));
+        bias[positive] -= (float)Math.Log(threshold / (1 - threshold));
     }
 
     /// <summary>
     /// Exports and writes the file atomically (readers never see half a model). This is the call for the trainer at
     /// the end of <c>train</c>: <c>TorchOnnxExporter.Save(model, labels, imageSize, Path.Combine(runFolder, "model.onnx"))</c>.
     /// </summary>
-    public static void Save(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize, string path, bool averageViews = false)
+    public static void Save(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize, string path, bool averageViews = false,
+        double decisionThreshold = 0.5)
     {
-        var proto = Export(model, labels, imageSize, averageViews);
+        var proto = Export(model, labels, imageSize, averageViews, decisionThreshold);
         AtomicFile.Write(path, stream => proto.WriteTo(stream));
     }
 

@@ -25,7 +25,7 @@ public static class TorchTrainCommand
         Option<string> Init, Option<bool> FreezeBackbone, Option<double?> Width, Option<int?> ImageSize, Option<int?> BatchSize,
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
         Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
-        Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages);
+        Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages, Option<double?> Threshold);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Symbols> SymbolsByCommand = [];
 
@@ -67,12 +67,13 @@ public static class TorchTrainCommand
             new Option<bool>("--resume") { Description = "Continue the interrupted run in --out from its last checkpoint." },
             SharedOption(command, "--backbone") as Option<FileInfo?> ?? new Option<FileInfo?>("--backbone") { Description = "mobilenetv2: the ImageNet ONNX file (default ../shared/models/mobilenetv2-imagenet/mobilenetv2_1.0_224.onnx)." },
             SharedOption(command, "--average-views") as Option<bool?> ?? new Option<bool?>("--average-views") { Description = "Score every image as the mean of its 8 rotations and mirror images: in the final evaluation and inside the exported model (8 times the inference work; default off)." },
-            new Option<string?>("--cnn-stages") { Description = $"cnn: channels x conv blocks per stage, a 2x2 max-pool between stages (default {MalariaCnn.DefaultStages})." });
+            new Option<string?>("--cnn-stages") { Description = $"cnn: channels x conv blocks per stage, a 2x2 max-pool between stages (default {MalariaCnn.DefaultStages})." },
+            SharedOption(command, "--threshold") as Option<double?> ?? new Option<double?>("--threshold") { Description = "Call a cell Parasitized from this probability on (default 0.5): in the final evaluation and inside the exported model. Choose it with crossvalidate, never on the test part." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
         foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,
                      symbols.ImageSize, symbols.BatchSize, symbols.Epochs, symbols.LearningRate, symbols.BackboneLrFactor, symbols.Schedule,
-                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages })
+                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold })
         {
             if (!command.Options.Contains(option)) command.Options.Add(option);
         }
@@ -128,6 +129,7 @@ public static class TorchTrainCommand
             Resume = parse.GetValue(s.Resume),
             AverageViews = parse.GetValue(s.AverageViews) ?? false,
             CnnStages = parse.GetValue(s.CnnStages) ?? MalariaCnn.DefaultStages,
+            DecisionThreshold = Commands.ExportCommand.ParseThreshold(parse.GetValue(s.Threshold)),
         };
         if (mobileNet && parse.GetValue(s.CnnStages) is not null) throw new CommandLineException("--cnn-stages applies to --trainer cnn only.");
         // MobileNetV2 halves its input five times; the CNN once between each pair of stages. A size the
@@ -267,7 +269,8 @@ public static class TorchTrainCommand
         var mobileNetSettings = options.Architecture == TorchArchitecture.MobileNetV2
             ? string.Create(inv, $", init {(options.ImageNetInit ? "imagenet" : "scratch")}, {(options.FreezeBackbone ? "frozen backbone" : $"backbone lr x{options.BackboneLearningRateFactor}")}, width {options.WidthMultiplier}")
             : $", layout {options.CnnStages}";
-        r.AppendLine(mobileNetSettings + (options.AverageViews ? "; scored as the mean of 8 views" : "") + ".");
+        r.AppendLine(mobileNetSettings + (options.AverageViews ? "; scored as the mean of 8 views" : "")
+            + (options.DecisionThreshold != 0.5 ? string.Create(inv, $"; {metrics.PositiveLabel} from probability {options.DecisionThreshold}") : "") + ".");
         r.AppendLine();
         r.AppendLine("Per-epoch figures: history.csv.");
         return r.ToString();

@@ -170,8 +170,8 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         TorchCheckpoint.LoadWeights(bestPath, model);
         BinaryClassificationMetrics? bestValidation = null, test = null;
         float[]? validationProbabilities = null;
-        if (hasValidation) (bestValidation, _, validationProbabilities) = Evaluate(model, data.Validation, data.Labels, data.PositiveIndex, options.AverageViews);
-        if (data.Test is { Count: > 0 }) (test, _, _) = Evaluate(model, data.Test, data.Labels, data.PositiveIndex, options.AverageViews);
+        if (hasValidation) (bestValidation, _, validationProbabilities) = Evaluate(model, data.Validation, data.Labels, data.PositiveIndex, options.AverageViews, options.DecisionThreshold);
+        if (data.Test is { Count: > 0 }) (test, _, _) = Evaluate(model, data.Test, data.Labels, data.PositiveIndex, options.AverageViews, options.DecisionThreshold);
         return new TorchTrainingResult(state, bestValidation, test, bestPath, validationProbabilities);
     }
 
@@ -196,10 +196,11 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
 
     /// <summary>
     /// Metrics, mean cross-entropy and each image's positive-class probability over a whole part, in evaluation mode
-    /// without gradients; with <paramref name="averageViews"/> every image is scored by its 8 views' mean logits.
+    /// without gradients; with <paramref name="averageViews"/> every image is scored by its 8 views' mean logits, and
+    /// images whose positive probability reaches <paramref name="threshold"/> count as called positive.
     /// </summary>
     internal static (BinaryClassificationMetrics Metrics, double Loss, float[] Probabilities) Evaluate(nn.Module<Tensor, Tensor> model, DecodedImageSet set,
-        IReadOnlyList<string> labels, int positiveIndex, bool averageViews = false, int batchSize = 256)
+        IReadOnlyList<string> labels, int positiveIndex, bool averageViews = false, double threshold = 0.5, int batchSize = 256)
     {
         if (averageViews) batchSize = Math.Max(1, batchSize / TorchViewAveraging.ViewCount);
         model.eval();
@@ -218,7 +219,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
             var positive = nn.functional.softmax(logits, 1)[.., positiveIndex].data<float>().ToArray();
             for (var i = 0; i < n; i++) probabilities[batch.Indices[i]] = positive[i];
         }
-        var metrics = BinaryClassificationMetrics.Compute(set.Labels, probabilities, labels, positiveIndex);
+        var metrics = BinaryClassificationMetrics.Compute(set.Labels, probabilities, labels, positiveIndex, threshold);
         return (metrics, set.Count == 0 ? 0 : lossSum / set.Count, probabilities);
     }
 

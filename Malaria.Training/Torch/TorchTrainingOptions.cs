@@ -73,6 +73,12 @@ internal sealed record TorchTrainingOptions
     /// </summary>
     public bool AverageViews { get; init; }
 
+    /// <summary>
+    /// The positive-class probability from which a cell is called positive, in the final evaluation and inside the
+    /// exported model (<see cref="DecisionThreshold"/>). Epochs are still chosen at 0.5.
+    /// </summary>
+    public double DecisionThreshold { get; init; } = 0.5;
+
     /// <summary>Continue from <c>checkpoint.bin</c> in the output folder.</summary>
     public bool Resume { get; init; }
 }
