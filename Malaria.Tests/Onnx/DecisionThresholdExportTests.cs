@@ -37,7 +37,7 @@ public class DecisionThresholdExportTests
             Assert.That(q >= 0.5, Is.EqualTo(p >= threshold), $"image {i}: the cut moved to {threshold}");
             if ((p >= 0.5) != (q >= 0.5)) callsChanged++;
         }
-        Assert.That(callsChanged, Is.Positive, "some image between 0.3 and 0.5, or the test proves nothing");
+        Assert.That(callsChanged, Is.Positive, "some image between the threshold and 0.5, or the test proves nothing");
         Assert.That(shifted[TorchOnnxExporter.CamName], Is.EqualTo(plain[TorchOnnxExporter.CamName]).Within(1e-5f), "Grad-CAM has no bias term");
     }
 
@@ -63,7 +63,7 @@ public class DecisionThresholdExportTests
     [TestCase(1.0)]
     [TestCase(-0.2)]
     public void AThresholdOutsideZeroToOneIsAClearCommandLineError(double value) =>
-        Assert.That(() => ExportCommand.ParseThreshold(value),
+        Assert.That(() => CommonOptions.ThresholdValue(value),
             Throws.TypeOf<CommandLineException>().With.Message.Contains("--threshold").And.Message.Contains("between 0 and 1"));
 
     private static Dictionary<string, float[]> RunExport(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model,

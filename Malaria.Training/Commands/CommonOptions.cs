@@ -27,6 +27,20 @@ public static class CommonOptions
         DefaultValueFactory = _ => 42,
     };
 
+    /// <summary><c>--threshold T</c>: the Parasitized probability from which a cell is called infected (train and export).</summary>
+    public static Option<double?> Threshold() => new("--threshold")
+    {
+        Description = "Call a cell Parasitized from this probability on instead of 0.5, in the final evaluation and inside the exported graph. Choose it with crossvalidate, never on the test part.",
+    };
+
+    /// <summary>A <c>--threshold</c> value (0.5 when absent), refused unless strictly between 0 and 1.</summary>
+    public static double ThresholdValue(double? value) => value switch
+    {
+        null => 0.5,
+        > 0 and < 1 => value.Value,
+        _ => throw new CommandLineException($"--threshold {value.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}: use a probability strictly between 0 and 1 (0.5 is the plain most-probable label)."),
+    };
+
     /// <summary>Loads a dataset with a progress bar on the console.</summary>
     public static ImageFolderDataset LoadDataset(string root, string? groupPattern)
     {

@@ -29,10 +29,7 @@ public static class ExportCommand
         {
             Description = "Score each image as the mean over its 8 rotations and mirror images, inside the graph (8 times the work).",
         };
-        var threshold = new Option<double?>("--threshold")
-        {
-            Description = "Call a cell Parasitized from this probability on instead of 0.5, written into the graph (choose it with crossvalidate, never on the test part).",
-        };
+        var threshold = CommonOptions.Threshold();
         var command = new Command("export", "Export a TorchSharp checkpoint (CNN or MobileNetV2) to ONNX with probabilities and Grad-CAM outputs, plus an ML.NET zip wrapping it.")
         {
             checkpoint, output, labels, averageViews, threshold,
@@ -44,7 +41,7 @@ public static class ExportCommand
             if (!string.Equals(Path.GetExtension(onnxPath), ".onnx", StringComparison.OrdinalIgnoreCase))
                 throw new CommandLineException($"--out '{onnxPath}' must end in .onnx.");
             var labelList = parse.GetValue(labels)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var cut = ParseThreshold(parse.GetValue(threshold));
+            var cut = CommonOptions.ThresholdValue(parse.GetValue(threshold));
             var (files, architecture, imageSize, labelNames, labelSource) = Export(checkpointPath, onnxPath, labelList, parse.GetValue(averageViews), cut);
             AnsiConsole.MarkupLine($"Exported a [bold]{Markup.Escape(architecture)}[/] ({imageSize} px, labels {Markup.Escape(string.Join(", ", labelNames))} from {Markup.Escape(labelSource)}):");
             foreach (var file in new[] { files.Onnx, files.Zip, files.Card })
@@ -53,14 +50,6 @@ public static class ExportCommand
         });
         return command;
     }
-
-    /// <summary>A <c>--threshold</c> value (0.5 when absent), refused unless strictly between 0 and 1.</summary>
-    internal static double ParseThreshold(double? value) => value switch
-    {
-        null => 0.5,
-        > 0 and < 1 => value.Value,
-        _ => throw new CommandLineException($"--threshold {value.Value.ToString(CultureInfo.InvariantCulture)}: use a probability strictly between 0 and 1 (0.5 is the plain most-probable label)."),
-    };
 
     /// <summary>Exports a checkpoint to <paramref name="onnxPath"/> with the ML.NET zip and model card beside it.</summary>
     internal static (OnnxModelPackageFiles Files, string Architecture, int ImageSize, IReadOnlyList<string> Labels, string LabelSource) Export(

@@ -116,7 +116,7 @@ public static class TrainCommand
         if (code != 0) return code;
         var run = parse.GetRequiredValue<DirectoryInfo>("--out").FullName;
         var (files, _, _, _, _) = ExportCommand.Export(Path.Combine(run, "model.bin"), Path.Combine(run, "model.onnx"),
-            averageViews: parse.GetValue<bool?>("--average-views") ?? false, decisionThreshold: ExportCommand.ParseThreshold(parse.GetValue<double?>("--threshold")));
+            averageViews: parse.GetValue<bool?>("--average-views") ?? false, decisionThreshold: CommonOptions.ThresholdValue(parse.GetValue<double?>("--threshold")));
         Console.WriteLine($"Exported {files.Onnx} and {files.Zip}");
         var test = SplitFile.Read(Path.Combine(run, "split.csv")).Where(e => e.Part == SplitPart.Test).Select(e => e.Image).ToList();
         if (test.Count == 0) return 0;

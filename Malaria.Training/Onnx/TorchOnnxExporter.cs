@@ -97,7 +97,8 @@ internal static class TorchOnnxExporter
             throw new ArgumentException($"The model has {classes} outputs but {labels.Count} labels were given ({string.Join(", ", labels)}).", nameof(labels));
         var weightValues = weight.data<float>().ToArray();
         var biasValues = linear.bias is null ? new float[classes] : linear.bias.detach().to(ScalarType.Float32).cpu().data<float>().ToArray();
-        if (decisionThreshold != 0.5) ShiftPositiveBias(biasValues, labels, decisionThreshold);
+        var movesCut = decisionThreshold != 0.5;
+        if (movesCut) ShiftPositiveBias(biasValues, labels, decisionThreshold);
 
         // Head: GlobalAveragePool -> Flatten -> Gemm (x W^T + b) = logits; Softmax = probabilities.
         var pooled = graph.Node("GlobalAveragePool", "pooled", [maps]);
@@ -134,14 +135,14 @@ internal static class TorchOnnxExporter
                 $"Outputs '{LogitsName}' and '{ProbabilitiesName}' [N,{classes}] in label order ({string.Join(", ", labels)}); " +
                 $"'{CamName}' [N,{classes},{shape.Height},{shape.Width}]: Grad-CAM of every class on the last feature maps." +
                 (averageViews ? $" Scores are the mean logits of the image's {OnnxViewAveraging.ViewCount} rotations and mirror images; the maps are averaged back on the upright image." : "") +
-                (decisionThreshold != 0.5 ? string.Create(CultureInfo.InvariantCulture, $" Decision threshold {decisionThreshold}: the {TorchTrainingData.DefaultPositiveLabel} logit is lowered by logit({decisionThreshold}), so its probability passes 0.5 where the network's passes {decisionThreshold}.") : ""),
+                (movesCut ? string.Create(CultureInfo.InvariantCulture, $" Decision threshold {decisionThreshold}: the {TorchTrainingData.DefaultPositiveLabel} logit is lowered by logit({decisionThreshold}), so its probability passes 0.5 where the network's passes {decisionThreshold}.") : ""),
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = LabelsMetadataKey, Value = JsonSerializer.Serialize(labels) });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = InputSizeMetadataKey, Value = imageSize.ToString(CultureInfo.InvariantCulture) });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = PixelFormatMetadataKey, Value = PixelFormat });
         if (averageViews) proto.MetadataProps.Add(new StringStringEntryProto { Key = ViewsMetadataKey, Value = OnnxViewAveraging.ViewCount.ToString(CultureInfo.InvariantCulture) });
-        if (decisionThreshold != 0.5) proto.MetadataProps.Add(new StringStringEntryProto { Key = ThresholdMetadataKey, Value = decisionThreshold.ToString(CultureInfo.InvariantCulture) });
+        if (movesCut) proto.MetadataProps.Add(new StringStringEntryProto { Key = ThresholdMetadataKey, Value = decisionThreshold.ToString(CultureInfo.InvariantCulture) });
         return proto;
     }
 

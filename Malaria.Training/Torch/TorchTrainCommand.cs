@@ -68,7 +68,7 @@ public static class TorchTrainCommand
             SharedOption(command, "--backbone") as Option<FileInfo?> ?? new Option<FileInfo?>("--backbone") { Description = "mobilenetv2: the ImageNet ONNX file (default ../shared/models/mobilenetv2-imagenet/mobilenetv2_1.0_224.onnx)." },
             SharedOption(command, "--average-views") as Option<bool?> ?? new Option<bool?>("--average-views") { Description = "Score every image as the mean of its 8 rotations and mirror images: in the final evaluation and inside the exported model (8 times the inference work; default off)." },
             new Option<string?>("--cnn-stages") { Description = $"cnn: channels x conv blocks per stage, a 2x2 max-pool between stages (default {MalariaCnn.DefaultStages})." },
-            SharedOption(command, "--threshold") as Option<double?> ?? new Option<double?>("--threshold") { Description = "Call a cell Parasitized from this probability on (default 0.5): in the final evaluation and inside the exported model. Choose it with crossvalidate, never on the test part." });
+            SharedOption(command, "--threshold") as Option<double?> ?? CommonOptions.Threshold());
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
         foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,
@@ -129,7 +129,7 @@ public static class TorchTrainCommand
             Resume = parse.GetValue(s.Resume),
             AverageViews = parse.GetValue(s.AverageViews) ?? false,
             CnnStages = parse.GetValue(s.CnnStages) ?? MalariaCnn.DefaultStages,
-            DecisionThreshold = Commands.ExportCommand.ParseThreshold(parse.GetValue(s.Threshold)),
+            DecisionThreshold = CommonOptions.ThresholdValue(parse.GetValue(s.Threshold)),
         };
         if (mobileNet && parse.GetValue(s.CnnStages) is not null) throw new CommandLineException("--cnn-stages applies to --trainer cnn only.");
         // MobileNetV2 halves its input five times; the CNN once between each pair of stages. A size the
