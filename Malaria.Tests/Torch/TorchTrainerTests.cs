@@ -77,6 +77,41 @@ public class TorchTrainerTests
     }
 
     [Test]
+    public void AWeightAverageIsKeptValidatedAndResumedWithoutChangingTraining()
+    {
+        var options = ToyOptions(2) with { WeightAverageDecay = 0.9 };
+        var plain = new TorchTrainer(ToyOptions(2), TrainingProgress.Silent()).Train(ToyData(64), Path.Combine(folder, "plain"));
+        var straightFolder = Path.Combine(folder, "straight");
+        var straight = new TorchTrainer(options, TrainingProgress.Silent()).Train(ToyData(64), straightFolder);
+
+        // The average only watches: training losses are the plain run's, validation is the averaged network's.
+        Assert.That(straight.State.History.Select(h => h.TrainLoss), Is.EqualTo(plain.State.History.Select(h => h.TrainLoss)).Within(1e-6));
+        Assert.That(straight.State.History.Select(h => h.ValidationLoss), Is.Not.EqualTo(plain.State.History.Select(h => h.ValidationLoss)));
+        Assert.That(straight.State.WeightAverageDecay, Is.EqualTo(0.9));
+
+        var resumedFolder = Path.Combine(folder, "resumed");
+        using var cancel = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() => new TorchTrainer(options, new CancelOnMessage(cancel, "epoch 1/2:")).Train(ToyData(64), resumedFolder, cancel.Token));
+        var mismatch = Assert.Throws<Malaria.Training.CommandLineException>(() =>
+            new TorchTrainer(ToyOptions(2) with { Resume = true }, TrainingProgress.Silent()).Train(ToyData(64), resumedFolder));
+        Assert.That(mismatch!.Message, Does.Contain("weight average decay 0.9, not off"));
+        var resumed = new TorchTrainer(options with { Resume = true }, TrainingProgress.Silent()).Train(ToyData(64), resumedFolder);
+
+        Assert.That(resumed.State.History.Select(h => h.ValidationLoss), Is.EqualTo(straight.State.History.Select(h => h.ValidationLoss)).Within(1e-5));
+        using var a = new MalariaCnn(2);
+        using var b = new MalariaCnn(2);
+        using var trained = new MalariaCnn(2);
+        TorchCheckpoint.LoadWeights(Path.Combine(straightFolder, TorchTrainer.BestWeightsFile), a);
+        TorchCheckpoint.LoadWeights(Path.Combine(resumedFolder, TorchTrainer.BestWeightsFile), b);
+        TorchCheckpoint.LoadWeights(Path.Combine(folder, "plain", TorchTrainer.BestWeightsFile), trained);
+        var bState = b.state_dict();
+        foreach (var (name, tensor) in a.state_dict())
+            Assert.That(tensor.allclose(bState[name], rtol: 1e-4, atol: 1e-5), Is.True, name);
+        Assert.That(a.state_dict()["classifier.weight"].allclose(trained.state_dict()["classifier.weight"], rtol: 1e-3, atol: 1e-4), Is.False,
+            "the kept weights are the average, not the last trained ones");
+    }
+
+    [Test]
     public void SameSeedRepeatsTheRunAndAnotherSeedDoesNot()
     {
         TorchTrainingResult Run(string name, int seed) =>

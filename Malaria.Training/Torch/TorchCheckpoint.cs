@@ -28,11 +28,14 @@ internal sealed record TrainingState
 
     /// <summary>The CNN's layout; null in checkpoints written before layouts could change (the default one).</summary>
     public string? CnnStages { get; init; }
+
+    /// <summary>The weight average's decay (<see cref="WeightAverage"/>); null when the run keeps none.</summary>
+    public double? WeightAverageDecay { get; init; }
 }
 
 /// <summary>
 /// checkpoint.bin: a magic line, the <see cref="TrainingState"/> as JSON, the model's and then the optimizer's state,
-/// written atomically so an interruption leaves the previous epoch's checkpoint intact.
+/// then the averaged weights when the run keeps an average (<see cref="TrainingState.WeightAverageDecay"/>), written atomically so an interruption leaves the previous epoch's checkpoint intact.
 /// </summary>
 internal static class TorchCheckpoint
 {
@@ -45,8 +48,9 @@ internal static class TorchCheckpoint
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static void Save(string path, TrainingState state, nn.Module model, OptimizerHelper optimizer)
+    public static void Save(string path, TrainingState state, nn.Module model, OptimizerHelper optimizer, nn.Module? averaged = null)
     {
+        if ((averaged is null) != (state.WeightAverageDecay is null)) throw new ArgumentException("Averaged weights go with a state that names their decay.", nameof(averaged));
         AtomicFile.Write(path, stream =>
         {
             using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
@@ -54,10 +58,11 @@ internal static class TorchCheckpoint
             writer.Write(JsonSerializer.Serialize(state, Json));
             model.save(writer);
             optimizer.save_state_dict(writer);
+            averaged?.save(writer);
         });
     }
 
-    public static TrainingState Load(string path, nn.Module model, OptimizerHelper optimizer)
+    public static TrainingState Load(string path, nn.Module model, OptimizerHelper optimizer, nn.Module? averaged = null)
     {
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream, Encoding.UTF8);
@@ -69,6 +74,9 @@ internal static class TorchCheckpoint
             ?? throw new InvalidDataException($"Checkpoint '{path}' has no training state.");
         model.load(reader);
         optimizer.load_state_dict(reader);
+        if ((averaged is null) != (state.WeightAverageDecay is null))
+            throw new InvalidDataException($"Checkpoint '{path}' {(state.WeightAverageDecay is null ? "keeps no weight average" : "keeps a weight average")}, unlike the run resuming it.");
+        averaged?.load(reader);
         return state;
     }
 

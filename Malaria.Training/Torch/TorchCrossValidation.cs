@@ -133,21 +133,27 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         return DecodedImageSet.FromPixels([.. indices.Select(i => set.Images[i])], set.Size, pixels, [.. indices.Select(i => set.Labels[i])]);
     }
 
-    private static Dictionary<string, string> Describe(TorchTrainingOptions o) => new()
+    private static Dictionary<string, string> Describe(TorchTrainingOptions o)
     {
-        ["architecture"] = o.Architecture.ToString(),
-        ["init"] = o.ImageNetInit ? "imagenet" : "scratch",
-        ["freezeBackbone"] = o.FreezeBackbone.ToString(),
-        ["layout"] = o.Architecture == TorchArchitecture.Cnn ? o.CnnStages : $"width {o.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}",
-        ["imageSize"] = o.ImageSize.ToString(CultureInfo.InvariantCulture),
-        ["batchSize"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
-        ["epochs"] = o.Epochs.ToString(CultureInfo.InvariantCulture),
-        ["learningRate"] = o.LearningRate.ToString(CultureInfo.InvariantCulture),
-        ["schedule"] = o.Schedule.ToString(),
-        ["weightDecay"] = o.WeightDecay.ToString(CultureInfo.InvariantCulture),
-        ["augmentation"] = o.Augmentation.Enabled ? $"flips/rotations, colour jitter {o.Augmentation.Brightness.ToString(CultureInfo.InvariantCulture)}" : "off",
-        ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
-    };
+        var settings = new Dictionary<string, string>
+        {
+            ["architecture"] = o.Architecture.ToString(),
+            ["init"] = o.ImageNetInit ? "imagenet" : "scratch",
+            ["freezeBackbone"] = o.FreezeBackbone.ToString(),
+            ["layout"] = o.Architecture == TorchArchitecture.Cnn ? o.CnnStages : $"width {o.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}",
+            ["imageSize"] = o.ImageSize.ToString(CultureInfo.InvariantCulture),
+            ["batchSize"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["epochs"] = o.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["learningRate"] = o.LearningRate.ToString(CultureInfo.InvariantCulture),
+            ["schedule"] = o.Schedule.ToString(),
+            ["weightDecay"] = o.WeightDecay.ToString(CultureInfo.InvariantCulture),
+            ["augmentation"] = o.Augmentation.Enabled ? $"flips/rotations, colour jitter {o.Augmentation.Brightness.ToString(CultureInfo.InvariantCulture)}" : "off",
+            ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+        };
+        // Named only when on, so folds trained before averaging existed keep matching their settings.
+        if (o.WeightAverageDecay > 0) settings["weightAverageDecay"] = o.WeightAverageDecay.ToString(CultureInfo.InvariantCulture);
+        return settings;
+    }
 
     private string Report(CrossValidationResult cv)
     {

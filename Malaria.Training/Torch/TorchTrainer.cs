@@ -66,12 +66,19 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         if (!frozenBackbone && backbone.Count > 0)
             groups.Add(new AdamW.ParamGroup(backbone, new AdamW.Options { LearningRate = options.LearningRate * BackboneFactor }));
         using var optimizer = optim.AdamW(groups, options.LearningRate, weight_decay: options.WeightDecay);
+        // The average starts as a copy of the initial weights, so building it draws nothing the training run uses.
+        using var average = options.WeightAverageDecay > 0
+            ? new WeightAverage(model, CreateModel(options with { ImageNetInit = false }, data.Labels.Count), options.WeightAverageDecay)
+            : null;
+        // Validated, kept and exported: the averaged weights when the run keeps an average.
+        var kept = average?.Model ?? model;
 
         var state = new TrainingState
         {
             Architecture = options.Architecture.ToString(), ImageSize = options.ImageSize, WidthMultiplier = options.WidthMultiplier,
             // Written only for a non-default layout, so default runs' checkpoints stay as they were.
             CnnStages = options.Architecture == TorchArchitecture.Cnn && options.CnnStages != MalariaCnn.DefaultStages ? options.CnnStages : null,
+            WeightAverageDecay = average?.Decay,
         };
         if (options.Resume)
         {
@@ -79,7 +86,9 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
             var saved = TorchCheckpoint.ReadState(checkpointPath);
             if (saved.Architecture != state.Architecture || saved.ImageSize != state.ImageSize || saved.WidthMultiplier != state.WidthMultiplier || saved.CnnStages != state.CnnStages)
                 throw new CommandLineException($"--resume: checkpoint '{checkpointPath}' is a {saved.Architecture} at {saved.ImageSize} px (width {saved.WidthMultiplier}, layout {saved.CnnStages ?? "default"}), not a {state.Architecture} at {state.ImageSize} px (width {state.WidthMultiplier}, layout {state.CnnStages ?? "default"}).");
-            state = TorchCheckpoint.Load(checkpointPath, model, optimizer);
+            if (saved.WeightAverageDecay != state.WeightAverageDecay)
+                throw new CommandLineException($"--resume: checkpoint '{checkpointPath}' was trained with weight average {Describe(saved.WeightAverageDecay)}, not {Describe(state.WeightAverageDecay)}.");
+            state = TorchCheckpoint.Load(checkpointPath, model, optimizer, average?.Model);
             progress.Message($"Resuming after epoch {state.EpochsDone} (best validation accuracy {state.BestAccuracy:P2} at epoch {state.BestEpoch + 1}).");
         }
         else if (File.Exists(checkpointPath))
@@ -90,6 +99,8 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         var stepsPerEpoch = data.Train.Count / options.BatchSize;
         if (stepsPerEpoch == 0) throw new CommandLineException($"The training part has {data.Train.Count} images, fewer than one batch of {options.BatchSize}.");
         var totalSteps = stepsPerEpoch * options.Epochs;
+        // Every epoch runs exactly stepsPerEpoch steps, so the average's update count follows from the epochs done.
+        var updates = (long)state.EpochsDone * stepsPerEpoch;
         var trainIndices = Enumerable.Range(0, data.Train.Count).ToArray();
         var clock = Stopwatch.StartNew();
         var secondsBefore = state.TrainingSeconds;
@@ -125,6 +136,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
+                average?.Update(updates++);
 
                 lossSum += loss.item<float>() * n;
                 correct += logits.argmax(1).eq(target).sum().item<long>();
@@ -137,11 +149,11 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
             var (validationAccuracy, validationAuc, validationLoss) = (double.NaN, double.NaN, double.NaN);
             if (hasValidation)
             {
-                var (validation, loss, _) = Evaluate(model, data.Validation, data.Labels, data.PositiveIndex);
+                var (validation, loss, _) = Evaluate(kept, data.Validation, data.Labels, data.PositiveIndex);
                 (validationAccuracy, validationAuc, validationLoss) = (validation.Accuracy, validation.Auc, loss);
             }
             var improved = keepLast || validationAccuracy > state.BestAccuracy || (validationAccuracy == state.BestAccuracy && validationLoss < state.BestLoss);
-            if (improved) TorchCheckpoint.SaveWeights(bestPath, model);
+            if (improved) TorchCheckpoint.SaveWeights(bestPath, kept);
             var record = new EpochRecord(epoch + 1, lossSum / seen, (double)correct / seen, validationLoss, validationAccuracy,
                 validationAuc, learningRate, epochClock.Elapsed.TotalSeconds, seen / trainSeconds);
             var stale = improved ? 0 : state.EpochsWithoutImprovement + 1;
@@ -156,7 +168,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
                 TrainingSeconds = secondsBefore + clock.Elapsed.TotalSeconds,
                 History = [.. state.History, record],
             };
-            TorchCheckpoint.Save(checkpointPath, state, model, optimizer);
+            TorchCheckpoint.Save(checkpointPath, state, model, optimizer, average?.Model);
             WriteHistory(Path.Combine(outputFolder, HistoryFile), state.History);
             var validationText = hasValidation
                 ? string.Create(CultureInfo.InvariantCulture, $"validation loss {validationLoss:F4} acc {validationAccuracy:P2} auc {validationAuc:F4}{(improved && !keepLast ? " (best)" : "")}")
@@ -174,6 +186,8 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         if (data.Test is { Count: > 0 }) (test, _, _) = Evaluate(model, data.Test, data.Labels, data.PositiveIndex, options.AverageViews, options.DecisionThreshold);
         return new TorchTrainingResult(state, bestValidation, test, bestPath, validationProbabilities);
     }
+
+    private static string Describe(double? decay) => decay is { } d ? $"decay {d.ToString(CultureInfo.InvariantCulture)}" : "off";
 
     private double BackboneFactor => options.Architecture == TorchArchitecture.MobileNetV2 ? options.BackboneLearningRateFactor : 1.0;
 

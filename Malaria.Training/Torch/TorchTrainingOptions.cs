@@ -79,6 +79,12 @@ internal sealed record TorchTrainingOptions
     /// </summary>
     public double DecisionThreshold { get; init; } = 0.5;
 
+    /// <summary>
+    /// Keep an exponential moving average of the weights with this per-step decay (<see cref="WeightAverage"/>); the
+    /// averaged weights are validated, kept and exported. 0 keeps none (the trained weights are used as they are).
+    /// </summary>
+    public double WeightAverageDecay { get; init; }
+
     /// <summary>Continue from <c>checkpoint.bin</c> in the output folder.</summary>
     public bool Resume { get; init; }
 }
