@@ -79,8 +79,9 @@ public class TorchTrainerTests
     [Test]
     public void AWeightAverageIsKeptValidatedAndResumedWithoutChangingTraining()
     {
-        var options = ToyOptions(2) with { WeightAverageDecay = 0.9 };
-        var plain = new TorchTrainer(ToyOptions(2), TrainingProgress.Silent()).Train(ToyData(64), Path.Combine(folder, "plain"));
+        // The last epoch is kept, so best.bin and checkpoint.bin hold the same epoch.
+        var options = ToyOptions(2) with { WeightAverageDecay = 0.9, KeepLastEpoch = true };
+        var plain = new TorchTrainer(ToyOptions(2) with { KeepLastEpoch = true }, TrainingProgress.Silent()).Train(ToyData(64), Path.Combine(folder, "plain"));
         var straightFolder = Path.Combine(folder, "straight");
         var straight = new TorchTrainer(options, TrainingProgress.Silent()).Train(ToyData(64), straightFolder);
 
@@ -93,7 +94,7 @@ public class TorchTrainerTests
         using var cancel = new CancellationTokenSource();
         Assert.Throws<OperationCanceledException>(() => new TorchTrainer(options, new CancelOnMessage(cancel, "epoch 1/2:")).Train(ToyData(64), resumedFolder, cancel.Token));
         var mismatch = Assert.Throws<Malaria.Training.CommandLineException>(() =>
-            new TorchTrainer(ToyOptions(2) with { Resume = true }, TrainingProgress.Silent()).Train(ToyData(64), resumedFolder));
+            new TorchTrainer(options with { WeightAverageDecay = 0, Resume = true }, TrainingProgress.Silent()).Train(ToyData(64), resumedFolder));
         Assert.That(mismatch!.Message, Does.Contain("weight average decay 0.9, not off"));
         var resumed = new TorchTrainer(options with { Resume = true }, TrainingProgress.Silent()).Train(ToyData(64), resumedFolder);
 
@@ -109,6 +110,10 @@ public class TorchTrainerTests
             Assert.That(tensor.allclose(bState[name], rtol: 1e-4, atol: 1e-5), Is.True, name);
         Assert.That(a.state_dict()["classifier.weight"].allclose(trained.state_dict()["classifier.weight"], rtol: 1e-3, atol: 1e-4), Is.False,
             "the kept weights are the average, not the last trained ones");
+        using var exported = Malaria.Training.Onnx.ExportableCheckpoint.Load(Path.Combine(straightFolder, TorchCheckpoint.FileName), TorchTestImages.Labels).Model;
+        var exportedState = exported.state_dict();
+        foreach (var (name, tensor) in a.state_dict())
+            Assert.That(tensor.allclose(exportedState[name], rtol: 0, atol: 0), Is.True, $"an export of checkpoint.bin takes the averaged {name}");
     }
 
     [Test]

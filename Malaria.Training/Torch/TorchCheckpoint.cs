@@ -34,8 +34,9 @@ internal sealed record TrainingState
 }
 
 /// <summary>
-/// checkpoint.bin: a magic line, the <see cref="TrainingState"/> as JSON, the model's and then the optimizer's state,
-/// then the averaged weights when the run keeps an average (<see cref="TrainingState.WeightAverageDecay"/>), written atomically so an interruption leaves the previous epoch's checkpoint intact.
+/// checkpoint.bin: a magic line, the <see cref="TrainingState"/> as JSON, the model's weights, the averaged weights
+/// when the run keeps an average (<see cref="TrainingState.WeightAverageDecay"/>; right after the model's, so an export
+/// reads them without rebuilding the optimizer), and the optimizer's state, written atomically so an interruption leaves the previous epoch's checkpoint intact.
 /// </summary>
 internal static class TorchCheckpoint
 {
@@ -57,8 +58,8 @@ internal static class TorchCheckpoint
             writer.Write(Magic);
             writer.Write(JsonSerializer.Serialize(state, Json));
             model.save(writer);
-            optimizer.save_state_dict(writer);
             averaged?.save(writer);
+            optimizer.save_state_dict(writer);
         });
     }
 
@@ -72,11 +73,11 @@ internal static class TorchCheckpoint
         if (magic != Magic) throw new InvalidDataException($"Checkpoint '{path}' is not a malaria TorchSharp checkpoint.");
         var state = JsonSerializer.Deserialize<TrainingState>(reader.ReadString(), Json)
             ?? throw new InvalidDataException($"Checkpoint '{path}' has no training state.");
-        model.load(reader);
-        optimizer.load_state_dict(reader);
         if ((averaged is null) != (state.WeightAverageDecay is null))
             throw new InvalidDataException($"Checkpoint '{path}' {(state.WeightAverageDecay is null ? "keeps no weight average" : "keeps a weight average")}, unlike the run resuming it.");
+        model.load(reader);
         averaged?.load(reader);
+        optimizer.load_state_dict(reader);
         return state;
     }
 
