@@ -94,6 +94,9 @@ public class CompareCommandTests
 
     [TestCase("architecture", "Cnn 16x2,32x2,64x2,128x1")]
     [TestCase("views", "8")]
+    [TestCase("decisionThreshold", "0.37")]
+    [TestCase("weightAverageDecay", "0.998")]
+    [TestCase("labelSmoothing", "0.1")]
     public void ARunWithAnotherLayoutOrViewAveragingIsNotReused(string property, string value)
     {
         using var tree = new TempFolder();

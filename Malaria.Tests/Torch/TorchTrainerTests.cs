@@ -117,6 +117,36 @@ public class TorchTrainerTests
     }
 
     [Test]
+    public void LabelSmoothingKeepsTheTrainingLossAboveItsFloorAndStillLearns()
+    {
+        // Targets 0.9 / 0.1 (s = 0.2, two classes): cross-entropy cannot fall below their entropy, about 0.325.
+        var floor = -(0.9 * Math.Log(0.9) + 0.1 * Math.Log(0.1));
+        var smoothed = new TorchTrainer(ToyOptions(4) with { LabelSmoothing = 0.2 }, TrainingProgress.Silent()).Train(ToyData(), Path.Combine(folder, "smoothed"));
+        var plain = new TorchTrainer(ToyOptions(4), TrainingProgress.Silent()).Train(ToyData(), Path.Combine(folder, "plain"));
+
+        Assert.That(smoothed.State.History.Select(h => h.TrainLoss), Has.All.GreaterThanOrEqualTo(floor - 1e-3));
+        Assert.That(plain.State.History[^1].TrainLoss, Is.LessThan(floor), "hard labels let the loss go under the smoothed floor");
+        Assert.That(smoothed.State.History[^1].TrainAccuracy, Is.GreaterThan(0.9), "the smoothed network still learns the task");
+    }
+
+    [TestCase("0.1", true)]
+    [TestCase("1", false)]
+    [TestCase("-0.1", false)]
+    public void TheCommandLineTakesALabelSmoothingFromZeroToBelowOne(string value, bool accepted)
+    {
+        var split = Path.Combine(folder, "split.csv");
+        Directory.CreateDirectory(folder);
+        SplitFile.Write(split, [new SplitEntry(new LabeledImage(Path.Combine(folder, "a.png"), "Parasitized", "P1"), SplitPart.Train)]);
+        var command = TorchTrainCommand.Create();
+        var parse = command.Parse(["--trainer", "cnn", "--split", split, "--out", Path.Combine(folder, "out"), "--label-smoothing", value]);
+        if (accepted)
+            Assert.That(TorchTrainCommand.Parse(command, parse).Options.LabelSmoothing, Is.EqualTo(0.1));
+        else
+            Assert.That(() => TorchTrainCommand.Parse(command, parse),
+                Throws.TypeOf<Malaria.Training.CommandLineException>().With.Message.Contains("--label-smoothing"));
+    }
+
+    [Test]
     public void SameSeedRepeatsTheRunAndAnotherSeedDoesNot()
     {
         TorchTrainingResult Run(string name, int seed) =>

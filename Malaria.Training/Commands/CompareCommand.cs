@@ -104,12 +104,13 @@ public static class CompareCommand
         string? Property(string key) => card.Properties is { } p && p.TryGetValue(key, out var value) ? value : null;
         var mobileNet = wanted.Trainer == "mobilenetv2";
         var epochs = wanted.EpochCap ?? TorchTrainCommand.DefaultEpochs(mobileNet);
-        // The contenders use the default layout, one view and the 0.5 cut: a run made with --cnn-stages, --average-views
-        // or --threshold is another model.
+        // The contenders use the default layout, one view, the 0.5 cut, hard labels and the trained weights: a run made
+        // with --cnn-stages, --average-views, --threshold, --label-smoothing or --weight-average is another model.
         var defaultLayout = Property("architecture") is null or nameof(TorchArchitecture.Cnn) or nameof(TorchArchitecture.MobileNetV2);
         return Property("freezeBackbone") == wanted.FreezeBackbone.ToString() && Property("epochs") == epochs.ToString(CultureInfo.InvariantCulture)
             && card.InputWidth == (wanted.ImageSize ?? TorchTrainCommand.DefaultImageSize(mobileNet))
-            && defaultLayout && Property("views") is null && Property("decisionThreshold") is null;
+            && defaultLayout && Property("views") is null && Property("decisionThreshold") is null
+            && Property("weightAverageDecay") is null && Property("labelSmoothing") is null;
     }
 
     /// <summary>A TorchSharp run stopped before it finished, on the same split: its checkpoint lets it resume.</summary>

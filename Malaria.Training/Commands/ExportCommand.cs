@@ -70,6 +70,7 @@ public static class ExportCommand
         card.Properties["exportedFrom"] = relative.StartsWith("..", StringComparison.Ordinal) ? checkpointPath : relative;
         // "epochs" stays the run's cap (compare matches runs on it); what the checkpoint holds is "epochsRun".
         card.Properties["epochsRun"] = state.EpochsDone.ToString(CultureInfo.InvariantCulture);
+        if (state.WeightAverageDecay is { } decay) card.Properties["weightAverageDecay"] = decay.ToString(CultureInfo.InvariantCulture);
         var files = OnnxModelPackage.Write(model, exportable.Labels, state.ImageSize, onnxPath, card, averageViews, decisionThreshold);
         return (files, state.Architecture, state.ImageSize, exportable.Labels, exportable.LabelSource);
     }

@@ -150,7 +150,8 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             ["augmentation"] = o.Augmentation.Enabled ? $"flips/rotations, colour jitter {o.Augmentation.Brightness.ToString(CultureInfo.InvariantCulture)}" : "off",
             ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
         };
-        // Named only when on, so folds trained before averaging existed keep matching their settings.
+        // Named only when on, so folds trained before these options existed keep matching their settings.
+        if (o.LabelSmoothing > 0) settings["labelSmoothing"] = o.LabelSmoothing.ToString(CultureInfo.InvariantCulture);
         if (o.WeightAverageDecay > 0) settings["weightAverageDecay"] = o.WeightAverageDecay.ToString(CultureInfo.InvariantCulture);
         return settings;
     }

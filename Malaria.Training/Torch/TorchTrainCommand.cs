@@ -26,7 +26,7 @@ public static class TorchTrainCommand
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
         Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
         Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages, Option<double?> Threshold,
-        Option<double?> WeightAverage);
+        Option<double?> WeightAverage, Option<double?> LabelSmoothing);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Symbols> SymbolsByCommand = [];
 
@@ -70,12 +70,13 @@ public static class TorchTrainCommand
             SharedOption(command, "--average-views") as Option<bool?> ?? new Option<bool?>("--average-views") { Description = "Score every image as the mean of its 8 rotations and mirror images: in the final evaluation and inside the exported model (8 times the inference work; default off)." },
             new Option<string?>("--cnn-stages") { Description = $"cnn: channels x conv blocks per stage, a 2x2 max-pool between stages (default {MalariaCnn.DefaultStages})." },
             SharedOption(command, "--threshold") as Option<double?> ?? CommonOptions.Threshold(),
-            new Option<double?>("--weight-average") { Description = "Keep an exponential moving average of the weights with this decay per step (e.g. 0.998) and validate, keep and export the averaged weights (default off)." });
+            new Option<double?>("--weight-average") { Description = "Keep an exponential moving average of the weights with this decay per step (e.g. 0.998) and validate, keep and export the averaged weights (default off)." },
+            new Option<double?>("--label-smoothing") { Description = "Train towards soft targets: the true class 1 - s + s/classes, the others s/classes (default 0: hard labels)." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
         foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,
                      symbols.ImageSize, symbols.BatchSize, symbols.Epochs, symbols.LearningRate, symbols.BackboneLrFactor, symbols.Schedule,
-                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage })
+                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage, symbols.LabelSmoothing })
         {
             if (!command.Options.Contains(option)) command.Options.Add(option);
         }
@@ -133,7 +134,10 @@ public static class TorchTrainCommand
             CnnStages = parse.GetValue(s.CnnStages) ?? MalariaCnn.DefaultStages,
             DecisionThreshold = CommonOptions.ThresholdValue(parse.GetValue(s.Threshold)),
             WeightAverageDecay = parse.GetValue(s.WeightAverage) ?? 0,
+            LabelSmoothing = parse.GetValue(s.LabelSmoothing) ?? 0,
         };
+        if (options.LabelSmoothing is < 0 or >= 1)
+            throw new CommandLineException(string.Create(CultureInfo.InvariantCulture, $"--label-smoothing {options.LabelSmoothing}: give a value from 0 up to (not including) 1, such as 0.1."));
         if (parse.GetValue(s.WeightAverage) is { } decay && decay is <= 0 or >= 1)
             throw new CommandLineException(string.Create(CultureInfo.InvariantCulture, $"--weight-average {decay}: give a decay between 0 and 1 (exclusive), such as 0.998."));
         if (mobileNet && parse.GetValue(s.CnnStages) is not null) throw new CommandLineException("--cnn-stages applies to --trainer cnn only.");
@@ -232,6 +236,7 @@ public static class TorchTrainCommand
                 ["imagesPerSecond"] = imagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
             },
         };
+        if (options.LabelSmoothing > 0) card.Properties["labelSmoothing"] = options.LabelSmoothing.ToString(CultureInfo.InvariantCulture);
         if (options.WeightAverageDecay > 0) card.Properties["weightAverageDecay"] = options.WeightAverageDecay.ToString(CultureInfo.InvariantCulture);
         if (result.Validation is { } validation) card.Properties["validationAccuracy"] = validation.Accuracy.ToString("F4", CultureInfo.InvariantCulture);
         else card.Properties["selection"] = "last epoch (no validation part: final fit on training and validation patients)";
@@ -275,7 +280,8 @@ public static class TorchTrainCommand
         var mobileNetSettings = options.Architecture == TorchArchitecture.MobileNetV2
             ? string.Create(inv, $", init {(options.ImageNetInit ? "imagenet" : "scratch")}, {(options.FreezeBackbone ? "frozen backbone" : $"backbone lr x{options.BackboneLearningRateFactor}")}, width {options.WidthMultiplier}")
             : $", layout {options.CnnStages}";
-        r.AppendLine(mobileNetSettings + (options.WeightAverageDecay > 0 ? string.Create(inv, $"; weights averaged (exponential, decay {options.WeightAverageDecay})") : "")
+        r.AppendLine(mobileNetSettings + (options.LabelSmoothing > 0 ? string.Create(inv, $"; label smoothing {options.LabelSmoothing}") : "")
+            + (options.WeightAverageDecay > 0 ? string.Create(inv, $"; weights averaged (exponential, decay {options.WeightAverageDecay})") : "")
             + (options.AverageViews ? "; scored as the mean of 8 views" : "")
             + (options.DecisionThreshold != 0.5 ? string.Create(inv, $"; {metrics.PositiveLabel} from probability {options.DecisionThreshold}") : "") + ".");
         r.AppendLine();

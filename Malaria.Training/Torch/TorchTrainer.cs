@@ -132,7 +132,8 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
                 var input = torch.tensor(batch.Pixels, [n, 3, data.Train.Size, data.Train.Size]);
                 var target = torch.tensor(batch.Labels);
                 var logits = model.forward(input);
-                var loss = nn.functional.cross_entropy(logits, target);
+                // Smoothing softens only the training targets; validation losses stay plain cross-entropy.
+                var loss = nn.functional.cross_entropy(logits, target, label_smoothing: options.LabelSmoothing);
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();

@@ -85,6 +85,12 @@ internal sealed record TorchTrainingOptions
     /// </summary>
     public double WeightAverageDecay { get; init; }
 
+    /// <summary>
+    /// Train towards 1 - s/2 for the true class and s/2 for the other (of two) instead of 1 and 0, so the network is
+    /// not pushed to ever larger logits on cells it already gets right. 0 trains on the hard labels.
+    /// </summary>
+    public double LabelSmoothing { get; init; }
+
     /// <summary>Continue from <c>checkpoint.bin</c> in the output folder.</summary>
     public bool Resume { get; init; }
 }
