@@ -1,4 +1,3 @@
-using System.Text;
 using Malaria.Inference;
 using Malaria.Training.Data;
 using Malaria.Training.Torch;
@@ -19,14 +18,12 @@ internal sealed record ExportableModel(nn.Module<Tensor, Tensor> Model, Training
 /// </summary>
 internal static class ExportableCheckpoint
 {
-    private const string Magic = "malaria-torch-checkpoint-v1";
-
     public static ExportableModel Load(string path, IReadOnlyList<string>? labels = null)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new FileNotFoundException($"Checkpoint '{full}' does not exist.", full);
         var folder = Path.GetDirectoryName(full)!;
-        var isFullCheckpoint = StartsWithMagic(full);
+        var isFullCheckpoint = TorchCheckpoint.IsCheckpoint(full);
         var statePath = isFullCheckpoint ? full : Path.Combine(folder, TorchCheckpoint.FileName);
         if (!File.Exists(statePath))
             throw new CommandLineException($"'{full}' holds weights only, and there is no {TorchCheckpoint.FileName} beside it to say which network and input size they belong to.");
@@ -48,16 +45,8 @@ internal static class ExportableCheckpoint
         };
         try
         {
-            using var stream = File.OpenRead(full);
-            using var reader = new BinaryReader(stream, Encoding.UTF8);
-            if (isFullCheckpoint)
-            {
-                reader.ReadString(); // magic
-                reader.ReadString(); // training state, read above
-            }
-            model.load(reader);
-            // The averaged weights follow the trained ones; loading them second leaves them in the model.
-            if (isFullCheckpoint && state.WeightAverageDecay is not null) model.load(reader);
+            if (isFullCheckpoint) TorchCheckpoint.LoadKeptWeights(full, model);
+            else TorchCheckpoint.LoadWeights(full, model);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or EndOfStreamException or IOException)
         {
@@ -66,14 +55,6 @@ internal static class ExportableCheckpoint
         }
         model.eval();
         return new ExportableModel(model, state, resolved, source);
-    }
-
-    private static bool StartsWithMagic(string path)
-    {
-        using var stream = File.OpenRead(path);
-        using var reader = new BinaryReader(stream, Encoding.UTF8);
-        try { return reader.ReadString() == Magic; }
-        catch (Exception ex) when (ex is EndOfStreamException or IOException or FormatException or DecoderFallbackException) { return false; }
     }
 
     private static (IReadOnlyList<string> Labels, string Source) ResolveLabels(IReadOnlyList<string>? labels, string folder)

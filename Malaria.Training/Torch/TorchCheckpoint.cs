@@ -99,6 +99,31 @@ internal static class TorchCheckpoint
             model.save(writer);
         });
 
+    /// <summary>Whether <paramref name="path"/> is a checkpoint.bin (it starts with the magic line) rather than a weights-only file.</summary>
+    public static bool IsCheckpoint(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream, Encoding.UTF8);
+        try { return reader.ReadString() == Magic; }
+        catch (Exception ex) when (ex is EndOfStreamException or IOException or FormatException or DecoderFallbackException) { return false; }
+    }
+
+    /// <summary>
+    /// Loads the weights a checkpoint's run keeps into <paramref name="model"/>: the averaged ones when the run keeps an
+    /// average (they follow the model's, so loading them second leaves them in the model), else the model's.
+    /// </summary>
+    public static TrainingState LoadKeptWeights(string path, nn.Module model)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream, Encoding.UTF8);
+        if (reader.ReadString() != Magic) throw new InvalidDataException($"Checkpoint '{path}' is not a malaria TorchSharp checkpoint.");
+        var state = JsonSerializer.Deserialize<TrainingState>(reader.ReadString(), Json)
+            ?? throw new InvalidDataException($"Checkpoint '{path}' has no training state.");
+        model.load(reader);
+        if (state.WeightAverageDecay is not null) model.load(reader);
+        return state;
+    }
+
     public static void LoadWeights(string path, nn.Module model)
     {
         using var stream = File.OpenRead(path);

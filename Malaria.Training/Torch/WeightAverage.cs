@@ -12,7 +12,7 @@ namespace Malaria.Training.Torch;
 /// </summary>
 internal sealed class WeightAverage : IDisposable
 {
-    private readonly (Tensor Source, Tensor Target)[] pairs;
+    private readonly (Tensor Source, Tensor Target, bool Averaged)[] pairs;
 
     /// <param name="trained">The network being trained.</param>
     /// <param name="averaged">A network of the same layout; its weights are overwritten with <paramref name="trained"/>'s.</param>
@@ -23,10 +23,12 @@ internal sealed class WeightAverage : IDisposable
         Decay = decay;
         Model = averaged;
         var targets = averaged.state_dict();
-        pairs = [.. trained.state_dict().Select(p => (p.Value, targets.TryGetValue(p.Key, out var t) ? t
-            : throw new ArgumentException($"The averaged network has no '{p.Key}'.", nameof(averaged))))];
+        // Which tensors are averaged is decided once here, not on every step.
+        pairs = [.. trained.state_dict().Select(p => targets.TryGetValue(p.Key, out var t)
+            ? (p.Value, t, t.is_floating_point())
+            : throw new ArgumentException($"The averaged network has no '{p.Key}'.", nameof(averaged)))];
         using var noGrad = torch.no_grad();
-        foreach (var (source, target) in pairs) target.copy_(source);
+        foreach (var (source, target, _) in pairs) target.copy_(source);
     }
 
     public double Decay { get; }
@@ -42,9 +44,9 @@ internal sealed class WeightAverage : IDisposable
     {
         var d = DecayAt(updatesBefore);
         using var noGrad = torch.no_grad();
-        foreach (var (source, target) in pairs)
+        foreach (var (source, target, averaged) in pairs)
         {
-            if (target.is_floating_point()) target.mul_(d).add_(source, alpha: 1 - d);
+            if (averaged) target.mul_(d).add_(source, alpha: 1 - d);
             else target.copy_(source);
         }
     }
