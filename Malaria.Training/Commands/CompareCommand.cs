@@ -88,6 +88,10 @@ public static class CompareCommand
     /// <summary>What a contender's run must have been made with to be reused.</summary>
     internal sealed record RunSettings(string Trainer, bool FreezeBackbone, string SplitSha256, int Seed, int? EpochCap, int? ImageSize = null);
 
+    // Card properties a TorchSharp run records only when trained or exported unlike compare's contenders
+    // (--average-views, --threshold, --weight-average, --label-smoothing): such a run is another model.
+    private static readonly string[] OtherModelProperties = ["views", "decisionThreshold", "weightAverageDecay", "labelSmoothing"];
+
     /// <summary>
     /// True when <paramref name="run"/> holds a finished model (model.zip, model.json, metrics.json) whose card says it was
     /// trained by the same trainer on the same split with the same seed, freezing, epoch cap and input size, in the
@@ -104,13 +108,12 @@ public static class CompareCommand
         string? Property(string key) => card.Properties is { } p && p.TryGetValue(key, out var value) ? value : null;
         var mobileNet = wanted.Trainer == "mobilenetv2";
         var epochs = wanted.EpochCap ?? TorchTrainCommand.DefaultEpochs(mobileNet);
-        // The contenders use the default layout, one view, the 0.5 cut, hard labels and the trained weights: a run made
-        // with --cnn-stages, --average-views, --threshold, --label-smoothing or --weight-average is another model.
+        // The contenders use the default layout and none of OtherModelProperties' options: a run made with
+        // --cnn-stages, --average-views, --threshold, --label-smoothing or --weight-average is another model.
         var defaultLayout = Property("architecture") is null or nameof(TorchArchitecture.Cnn) or nameof(TorchArchitecture.MobileNetV2);
         return Property("freezeBackbone") == wanted.FreezeBackbone.ToString() && Property("epochs") == epochs.ToString(CultureInfo.InvariantCulture)
             && card.InputWidth == (wanted.ImageSize ?? TorchTrainCommand.DefaultImageSize(mobileNet))
-            && defaultLayout && Property("views") is null && Property("decisionThreshold") is null
-            && Property("weightAverageDecay") is null && Property("labelSmoothing") is null;
+            && defaultLayout && OtherModelProperties.All(key => Property(key) is null);
     }
 
     /// <summary>A TorchSharp run stopped before it finished, on the same split: its checkpoint lets it resume.</summary>

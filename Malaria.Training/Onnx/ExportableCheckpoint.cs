@@ -11,10 +11,10 @@ internal sealed record ExportableModel(nn.Module<Tensor, Tensor> Model, Training
 
 /// <summary>
 /// Rebuilds the trained network from a TorchSharp run's files: <c>checkpoint.bin</c> (state and weights of the last
-/// epoch; the averaged weights when the run kept an average, as training validated and kept those) or a weights-only file (<c>best.bin</c>, <c>model.bin</c>) whose architecture and input size are read from
-/// the <c>checkpoint.bin</c> in the same folder. Labels, in score order, come from the caller, else from
-/// <c>model.json</c> beside the checkpoint, else from <c>split.csv</c> beside it (sorted ordinally, as the trainer
-/// orders them).
+/// epoch; the averaged weights when the run kept an average, as training validated and kept those) or a weights-only
+/// file (<c>best.bin</c>, <c>model.bin</c>) whose architecture and input size are read from the <c>checkpoint.bin</c>
+/// in the same folder. Labels, in score order, come from the caller, else from <c>model.json</c> beside the
+/// checkpoint, else from <c>split.csv</c> beside it (sorted ordinally, as the trainer orders them).
 /// </summary>
 internal static class ExportableCheckpoint
 {

@@ -67,12 +67,7 @@ internal static class TorchCheckpoint
     {
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream, Encoding.UTF8);
-        string magic;
-        try { magic = reader.ReadString(); }
-        catch (EndOfStreamException) { magic = ""; }
-        if (magic != Magic) throw new InvalidDataException($"Checkpoint '{path}' is not a malaria TorchSharp checkpoint.");
-        var state = JsonSerializer.Deserialize<TrainingState>(reader.ReadString(), Json)
-            ?? throw new InvalidDataException($"Checkpoint '{path}' has no training state.");
+        var state = ReadHeader(reader, path);
         if ((averaged is null) != (state.WeightAverageDecay is null))
             throw new InvalidDataException($"Checkpoint '{path}' {(state.WeightAverageDecay is null ? "keeps no weight average" : "keeps a weight average")}, unlike the run resuming it.");
         model.load(reader);
@@ -86,9 +81,7 @@ internal static class TorchCheckpoint
     {
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream, Encoding.UTF8);
-        if (reader.ReadString() != Magic) throw new InvalidDataException($"Checkpoint '{path}' is not a malaria TorchSharp checkpoint.");
-        return JsonSerializer.Deserialize<TrainingState>(reader.ReadString(), Json)
-            ?? throw new InvalidDataException($"Checkpoint '{path}' has no training state.");
+        return ReadHeader(reader, path);
     }
 
     /// <summary>Saves model weights alone (best.bin, model.bin), atomically.</summary>
@@ -116,9 +109,7 @@ internal static class TorchCheckpoint
     {
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream, Encoding.UTF8);
-        if (reader.ReadString() != Magic) throw new InvalidDataException($"Checkpoint '{path}' is not a malaria TorchSharp checkpoint.");
-        var state = JsonSerializer.Deserialize<TrainingState>(reader.ReadString(), Json)
-            ?? throw new InvalidDataException($"Checkpoint '{path}' has no training state.");
+        var state = ReadHeader(reader, path);
         model.load(reader);
         if (state.WeightAverageDecay is not null) model.load(reader);
         return state;
@@ -129,6 +120,17 @@ internal static class TorchCheckpoint
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream);
         model.load(reader);
+    }
+
+    /// <summary>Reads the magic line and the training state, leaving <paramref name="reader"/> at the model's weights.</summary>
+    private static TrainingState ReadHeader(BinaryReader reader, string path)
+    {
+        string magic;
+        try { magic = reader.ReadString(); }
+        catch (EndOfStreamException) { magic = ""; }
+        if (magic != Magic) throw new InvalidDataException($"Checkpoint '{path}' is not a malaria TorchSharp checkpoint.");
+        return JsonSerializer.Deserialize<TrainingState>(reader.ReadString(), Json)
+            ?? throw new InvalidDataException($"Checkpoint '{path}' has no training state.");
     }
 
     internal static JsonSerializerOptions JsonOptions => Json;
