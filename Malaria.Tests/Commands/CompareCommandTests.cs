@@ -97,6 +97,7 @@ public class CompareCommandTests
     [TestCase("decisionThreshold", "0.37")]
     [TestCase("weightAverageDecay", "0.998")]
     [TestCase("labelSmoothing", "0.1")]
+    [TestCase("mixupAlpha", "0.2")]
     public void ARunWithAnotherLayoutOrViewAveragingIsNotReused(string property, string value)
     {
         using var tree = new TempFolder();

@@ -89,8 +89,8 @@ public static class CompareCommand
     internal sealed record RunSettings(string Trainer, bool FreezeBackbone, string SplitSha256, int Seed, int? EpochCap, int? ImageSize = null);
 
     // Card properties a TorchSharp run records only when trained or exported unlike compare's contenders
-    // (--average-views, --threshold, --weight-average, --label-smoothing): such a run is another model.
-    private static readonly string[] OtherModelProperties = ["views", "decisionThreshold", "weightAverageDecay", "labelSmoothing"];
+    // (--average-views, --threshold, --weight-average, --label-smoothing, --mixup): such a run is another model.
+    private static readonly string[] OtherModelProperties = ["views", "decisionThreshold", "weightAverageDecay", "labelSmoothing", "mixupAlpha"];
 
     /// <summary>
     /// True when <paramref name="run"/> holds a finished model (model.zip, model.json, metrics.json) whose card says it was
@@ -109,7 +109,7 @@ public static class CompareCommand
         var mobileNet = wanted.Trainer == "mobilenetv2";
         var epochs = wanted.EpochCap ?? TorchTrainCommand.DefaultEpochs(mobileNet);
         // The contenders use the default layout and none of OtherModelProperties' options: a run made with
-        // --cnn-stages, --average-views, --threshold, --label-smoothing or --weight-average is another model.
+        // --cnn-stages or any of those options is another model.
         var defaultLayout = Property("architecture") is null or nameof(TorchArchitecture.Cnn) or nameof(TorchArchitecture.MobileNetV2);
         return Property("freezeBackbone") == wanted.FreezeBackbone.ToString() && Property("epochs") == epochs.ToString(CultureInfo.InvariantCulture)
             && card.InputWidth == (wanted.ImageSize ?? TorchTrainCommand.DefaultImageSize(mobileNet))

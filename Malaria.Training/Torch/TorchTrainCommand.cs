@@ -26,7 +26,7 @@ public static class TorchTrainCommand
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
         Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
         Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages, Option<double?> Threshold,
-        Option<double?> WeightAverage, Option<double?> LabelSmoothing);
+        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Symbols> SymbolsByCommand = [];
 
@@ -71,12 +71,13 @@ public static class TorchTrainCommand
             new Option<string?>("--cnn-stages") { Description = $"cnn: channels x conv blocks per stage, a 2x2 max-pool between stages (default {MalariaCnn.DefaultStages})." },
             SharedOption(command, "--threshold") as Option<double?> ?? CommonOptions.Threshold(),
             new Option<double?>("--weight-average") { Description = "Keep an exponential moving average of the weights with this decay per step (e.g. 0.998) and validate, keep and export the averaged weights (default off)." },
-            new Option<double?>("--label-smoothing") { Description = "Train towards soft targets: the true class 1 - s + s/classes, the others s/classes (default 0: hard labels)." });
+            new Option<double?>("--label-smoothing") { Description = "Train towards soft targets: the true class 1 - s + s/classes, the others s/classes (default 0: hard labels)." },
+            new Option<double?>("--mixup") { Description = "Mixup: blend each training batch with a shuffle of itself, weight drawn from Beta(alpha, alpha), such as 0.2 (default 0: off)." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
         foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,
                      symbols.ImageSize, symbols.BatchSize, symbols.Epochs, symbols.LearningRate, symbols.BackboneLrFactor, symbols.Schedule,
-                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage, symbols.LabelSmoothing })
+                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage, symbols.LabelSmoothing, symbols.Mixup })
         {
             if (!command.Options.Contains(option)) command.Options.Add(option);
         }
@@ -135,7 +136,10 @@ public static class TorchTrainCommand
             DecisionThreshold = CommonOptions.ThresholdValue(parse.GetValue(s.Threshold)),
             WeightAverageDecay = parse.GetValue(s.WeightAverage) ?? 0,
             LabelSmoothing = parse.GetValue(s.LabelSmoothing) ?? 0,
+            MixupAlpha = parse.GetValue(s.Mixup) ?? 0,
         };
+        if (options.MixupAlpha is < 0 or > 10)
+            throw new CommandLineException(string.Create(CultureInfo.InvariantCulture, $"--mixup {options.MixupAlpha}: give an alpha from 0 (off) to 10, such as 0.2."));
         if (options.LabelSmoothing is < 0 or >= 1)
             throw new CommandLineException(string.Create(CultureInfo.InvariantCulture, $"--label-smoothing {options.LabelSmoothing}: give a value from 0 up to (not including) 1, such as 0.1."));
         if (parse.GetValue(s.WeightAverage) is { } decay && decay is <= 0 or >= 1)
@@ -237,6 +241,7 @@ public static class TorchTrainCommand
             },
         };
         if (options.LabelSmoothing > 0) card.Properties["labelSmoothing"] = options.LabelSmoothing.ToString(CultureInfo.InvariantCulture);
+        if (options.MixupAlpha > 0) card.Properties["mixupAlpha"] = options.MixupAlpha.ToString(CultureInfo.InvariantCulture);
         if (options.WeightAverageDecay > 0) card.Properties["weightAverageDecay"] = options.WeightAverageDecay.ToString(CultureInfo.InvariantCulture);
         if (result.Validation is { } validation) card.Properties["validationAccuracy"] = validation.Accuracy.ToString("F4", CultureInfo.InvariantCulture);
         else card.Properties["selection"] = "last epoch (no validation part: final fit on training and validation patients)";
@@ -281,6 +286,7 @@ public static class TorchTrainCommand
             ? string.Create(inv, $", init {(options.ImageNetInit ? "imagenet" : "scratch")}, {(options.FreezeBackbone ? "frozen backbone" : $"backbone lr x{options.BackboneLearningRateFactor}")}, width {options.WidthMultiplier}")
             : $", layout {options.CnnStages}";
         r.AppendLine(mobileNetSettings + (options.LabelSmoothing > 0 ? string.Create(inv, $"; label smoothing {options.LabelSmoothing}") : "")
+            + (options.MixupAlpha > 0 ? string.Create(inv, $"; mixup alpha {options.MixupAlpha}") : "")
             + (options.WeightAverageDecay > 0 ? string.Create(inv, $"; weights averaged (exponential, decay {options.WeightAverageDecay})") : "")
             + (options.AverageViews ? "; scored as the mean of 8 views" : "")
             + (options.DecisionThreshold != 0.5 ? string.Create(inv, $"; {metrics.PositiveLabel} from probability {options.DecisionThreshold}") : "") + ".");

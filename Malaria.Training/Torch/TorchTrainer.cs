@@ -28,6 +28,9 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
     public const string BestWeightsFile = "best.bin";
     public const string HistoryFile = "history.csv";
 
+    /// <summary>Tells <see cref="Mixup"/>'s random stream apart from the augmentation's, which uses (seed, epoch, batch).</summary>
+    private const int MixupStream = 0x4D495850;
+
     /// <summary>Builds the network the options describe (ImageNet weights imported when asked).</summary>
     public static nn.Module<Tensor, Tensor> CreateModel(TorchTrainingOptions options, int classes)
     {
@@ -72,6 +75,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
             : null;
         // Validated, kept and exported: the averaged weights when the run keeps an average.
         var kept = average?.Model ?? model;
+        var mixup = options.MixupAlpha > 0 ? new Mixup(options.MixupAlpha) : null;
 
         var state = new TrainingState
         {
@@ -129,11 +133,15 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
                     group.LearningRate = learningRate * (groupIndex++ == 0 ? 1 : BackboneFactor);
 
                 var n = batch.Labels.Length;
-                var input = torch.tensor(batch.Pixels, [n, 3, data.Train.Size, data.Train.Size]);
+                // Its own stream per step, apart from the augmentation's, so turning mixup on changes nothing else.
+                var mixed = mixup?.Mix(batch, data.Train.ImageBytes, new Random(Seeds.Mix(Seeds.Mix(options.Seed, epoch, step), MixupStream, 0)));
+                var input = torch.tensor(mixed?.Pixels ?? batch.Pixels, [n, 3, data.Train.Size, data.Train.Size]);
                 var target = torch.tensor(batch.Labels);
                 var logits = model.forward(input);
                 // Smoothing softens only the training targets; validation losses stay plain cross-entropy.
                 var loss = nn.functional.cross_entropy(logits, target, label_smoothing: options.LabelSmoothing);
+                if (mixed is not null)
+                    loss = loss * mixed.Weight + nn.functional.cross_entropy(logits, torch.tensor(mixed.PartnerLabels), label_smoothing: options.LabelSmoothing) * (1 - mixed.Weight);
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();

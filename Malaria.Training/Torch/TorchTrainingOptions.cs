@@ -91,6 +91,12 @@ internal sealed record TorchTrainingOptions
     /// </summary>
     public double LabelSmoothing { get; init; }
 
+    /// <summary>
+    /// Blend each training batch with a shuffle of itself (<see cref="Mixup"/>), the mixing weight drawn from
+    /// Beta(alpha, alpha) per batch. 0 trains on the images as they are.
+    /// </summary>
+    public double MixupAlpha { get; init; }
+
     /// <summary>Continue from <c>checkpoint.bin</c> in the output folder.</summary>
     public bool Resume { get; init; }
 }
