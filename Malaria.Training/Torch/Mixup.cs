@@ -5,9 +5,9 @@ internal sealed record MixedBatch(float[] Pixels, long[] Labels, long[] PartnerL
 
 /// <summary>
 /// Mixup (Zhang et al., 2018): a training batch becomes lambda * x + (1 - lambda) * x[shuffled], with lambda drawn
-/// from Beta(alpha, alpha) once per batch, and the loss weighs the two cells' labels by lambda and 1 - lambda. The
-/// network then never sees a single clean crop it could memorise under a wrong label; the NIH labels have a few of
-/// those. lambda is folded to at least 0.5, so <see cref="MixedBatch.Labels"/> names the larger part of each image.
+/// from Beta(alpha, alpha) once per batch, and the loss weighs the two cells' labels by lambda and 1 - lambda. A crop
+/// is then mostly seen blended with others, so a wrongly labelled one (the NIH labels have a few) is harder to
+/// memorise. lambda is folded to at least 0.5, so <see cref="MixedBatch.Labels"/> names the larger part of each image.
 /// </summary>
 internal sealed record Mixup(double Alpha)
 {
