@@ -33,6 +33,13 @@ public static class CommandLineApp
         return root;
     }
 
+    /// <summary>
+    /// What an interrupted command (Ctrl+C, or a termination signal, which System.CommandLine turns into cancellation)
+    /// says instead of a bare OperationCanceledException: nothing is wrong, and training keeps its last epoch.
+    /// </summary>
+    internal const string Interrupted = "stopped: interrupted before it finished. Training keeps the checkpoint of its last finished epoch: "
+        + "the same train command with --resume continues it, and the same crossvalidate command continues on its own.";
+
     /// <summary>Parses and runs; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
@@ -47,12 +54,17 @@ public static class CommandLineApp
         catch (Exception ex) when (!verbose)
         {
             var root = Unwrap(ex);
+            if (root is OperationCanceledException)
+            {
+                Console.Error.WriteLine(Interrupted);
+                return 130;
+            }
             var message = root is CommandLineException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
                     or Malaria.Inference.Imaging.InvalidImageException or Malaria.Inference.Models.ModelLoadException
                 ? root.Message
                 : $"{root.GetType().Name}: {root.Message}";
             Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")} (run with --verbose for details)");
-            return root is OperationCanceledException ? 130 : 1;
+            return 1;
         }
         catch (Exception ex)
         {
