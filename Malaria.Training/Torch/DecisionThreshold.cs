@@ -10,8 +10,8 @@ internal sealed record ThresholdChoice(double Threshold, double Accuracy, double
 
 /// <summary>
 /// Chooses the probability above which a cell is called positive (Parasitized), on cells the model never trained on.
-/// The networks are trained with plain cross-entropy, so 0.5 is only the right cut if new patients look like the
-/// training patients; cross-validation shows the errors on new patients are lopsided (about three missed infections
+/// The networks are trained with cross-entropy (plain or label-smoothed), so 0.5 is only the right cut if new patients
+/// look like the training patients; cross-validation shows the errors on new patients are lopsided (about three missed infections
 /// per false alarm), which a cut chosen on held-out patients can trade. Choosing the cut on the same cells that then
 /// score it flatters it, so <see cref="CrossFit"/> also scores every fold at a cut chosen without it.
 /// </summary>
