@@ -42,7 +42,7 @@ public class TorchCrossValidationTests
     {
         var split = Split();
         var output = temp.Combine("cv");
-        var result = new TorchCrossValidation(Options(1), 3, TrainingProgress.Silent()).Run(split, output);
+        var result = new TorchCrossValidation(Options(1), 3, TrainingProgress.Silent()).Run(split, output)!;
 
         var nonTest = split.Where(e => e.Part != SplitPart.Test).Select(e => e.Image.Path).ToList();
         var heldOut = result.Folds.SelectMany(f => f.Paths).ToList();
@@ -71,14 +71,34 @@ public class TorchCrossValidationTests
     {
         var split = Split();
         var output = temp.Combine("cv");
-        var first = new TorchCrossValidation(Options(1), 2, TrainingProgress.Silent()).Run(split, output);
+        var first = new TorchCrossValidation(Options(1), 2, TrainingProgress.Silent()).Run(split, output)!;
         var messages = new RecordingProgress();
-        var again = new TorchCrossValidation(Options(1), 2, messages).Run(split, output);
+        var again = new TorchCrossValidation(Options(1), 2, messages).Run(split, output)!;
 
         Assert.That(messages.Lines.Count(l => l.Contains("reused")), Is.EqualTo(2));
         Assert.That(messages.Lines, Has.None.Contains("epoch 1/1"), "nothing is trained again");
         Assert.That(again.Pooled.Accuracy, Is.EqualTo(first.Pooled.Accuracy));
         Assert.That(again.PooledViews.Auc, Is.EqualTo(first.PooledViews.Auc));
+    }
+
+    [Test]
+    public void SelectedFoldsRunAloneAndTheRunThatFindsAllFinishedPoolsThem()
+    {
+        var split = Split();
+        var output = temp.Combine("cv");
+        var partial = new TorchCrossValidation(Options(1), 3, TrainingProgress.Silent(), new HashSet<int> { 2 }).Run(split, output);
+
+        Assert.That(partial, Is.Null, "folds 1 and 3 are missing, so nothing is pooled");
+        Assert.That(File.Exists(Path.Combine(output, "fold-2", "fold.json")));
+        Assert.That(Directory.Exists(Path.Combine(output, "fold-1")), Is.False, "an unselected fold is not trained");
+        Assert.That(File.Exists(Path.Combine(output, TorchCrossValidation.ResultFile)), Is.False);
+
+        var messages = new RecordingProgress();
+        var rest = new TorchCrossValidation(Options(1), 3, messages, new HashSet<int> { 1, 3 }).Run(split, output);
+        Assert.That(rest, Is.Not.Null);
+        Assert.That(messages.Lines.Count(l => l.Contains("reused")), Is.EqualTo(1), "fold 2 is reused although not selected");
+        Assert.That(rest!.Folds.Select(f => f.Fold), Is.EqualTo(new[] { 1, 2, 3 }));
+        Assert.That(rest.Pooled.Count, Is.EqualTo(split.Count(e => e.Part != SplitPart.Test)));
     }
 
     [Test]

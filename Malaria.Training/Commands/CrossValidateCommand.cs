@@ -16,20 +16,29 @@ public static class CrossValidateCommand
         var trainer = new Option<string>("--trainer") { Description = "Network: cnn or mobilenetv2.", DefaultValueFactory = _ => "cnn" };
         trainer.AcceptOnlyFromAmong([.. TorchTrainCommand.Trainers]);
         var folds = new Option<int>("--folds", "-k") { Description = "Number of folds (patients dealt so folds hold about as many cells).", DefaultValueFactory = _ => 5 };
+        var only = new Option<int[]>("--fold")
+        {
+            Description = "Train only these folds (1-based, repeatable), to spread the folds over sessions or machines; finished folds are always reused.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("crossvalidate",
             "Cross-validate a TorchSharp configuration over the training and validation patients (k folds by patient; the test part is not read), " +
             "and write cv.md, cv.json and refit-split.csv for the final fit.")
         {
-            trainer, folds,
+            trainer, folds, only,
         };
         TorchTrainCommand.AddTo(command, trainer);
         command.SetAction((parse, token) =>
         {
             var k = parse.GetValue(folds);
             if (k < 2) throw new CommandLineException("--folds must be at least 2.");
+            var selected = parse.GetValue(only) is { Length: > 0 } chosen ? chosen.ToHashSet() : null;
+            if (selected is not null && selected.Any(f => f < 1 || f > k))
+                throw new CommandLineException($"--fold takes fold numbers from 1 to {k}; got {string.Join(", ", selected.Order())}.");
             var (_, options, split, output) = TorchTrainCommand.Parse(command, parse);
             if (options.Resume) throw new CommandLineException("crossvalidate resumes by itself: run the same command again with the same --out.");
-            var result = new TorchCrossValidation(options, k, TrainingProgress.Console()).Run(split, output, token);
+            var result = new TorchCrossValidation(options, k, TrainingProgress.Console(), selected).Run(split, output, token);
+            if (result is null) return Task.FromResult(0);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Pooled held-out accuracy over {result.Pooled.Count:N0} cells: {result.Pooled.Accuracy:P2} (8 views {result.PooledViews.Accuracy:P2}), AUC {result.Pooled.Auc:F4}. Report: {Path.Combine(output, TorchCrossValidation.ReportFile)}"));
             Console.WriteLine($"Final fit: the same options with --split {result.RefitSplitPath}");

@@ -23,16 +23,19 @@ internal sealed record CrossValidationResult(IReadOnlyList<CrossValidationFold> 
 /// each other, so choosing between configurations on it is mostly noise; k folds score every one of the ~80
 /// non-test patients once, on a model that never saw them. Each fold runs every epoch and keeps the last (as the final
 /// fit on all those patients will), and its held-out cells are scored plainly and with 8-view averaging. A fold that
-/// finished is reused and an interrupted one resumes, so a stopped run continues where it was.
+/// finished is reused and an interrupted one resumes, so a stopped run continues where it was. <paramref name="onlyFolds"/>
+/// (1-based) trains only those folds, so one cross-validation can be spread over sessions or machines: the pooled
+/// results are written by the run that finds every fold finished.
 /// </summary>
-internal sealed class TorchCrossValidation(TorchTrainingOptions options, int folds, TrainingProgress progress)
+internal sealed class TorchCrossValidation(TorchTrainingOptions options, int folds, TrainingProgress progress, IReadOnlySet<int>? onlyFolds = null)
 {
     public const string ResultFile = "cv.json";
     public const string ReportFile = "cv.md";
     public const string RefitSplitFile = "refit-split.csv";
     private const string FoldResultFile = "fold.json";
 
-    public CrossValidationResult Run(IReadOnlyList<SplitEntry> split, string output, CancellationToken cancellationToken = default)
+    /// <summary>Runs the folds not finished yet; null when some were left for a run that does not skip them (<c>onlyFolds</c>).</summary>
+    public CrossValidationResult? Run(IReadOnlyList<SplitEntry> split, string output, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(output);
         var pool = split.Where(e => e.Part != SplitPart.Test).Select(e => e.Image).ToList();
@@ -45,6 +48,7 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         TorchNativeRuntime.EnsureLoaded();
         DecodedImageSet? all = null;
         var results = new List<CrossValidationFold>();
+        var skipped = new List<int>();
         for (var fold = 0; fold < folds; fold++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -65,6 +69,11 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
                     continue;
                 }
                 throw new CommandLineException($"'{folder}' holds a fold of other patients (another split or seed); choose another --out.");
+            }
+            if (onlyFolds is not null && !onlyFolds.Contains(fold + 1))
+            {
+                skipped.Add(fold + 1);
+                continue;
             }
 
             if (all is null)
@@ -97,6 +106,11 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             progress.Message(string.Create(CultureInfo.InvariantCulture,
                 $"Fold {fold + 1}/{folds}: held-out accuracy {plain.Accuracy:P2} (8 views {views.Accuracy:P2}), {trained.State.TrainingSeconds:F0} s."));
             results.Add(result);
+        }
+        if (skipped.Count > 0)
+        {
+            progress.Message($"Folds {string.Join(", ", skipped)} of {folds} are not finished and were not selected; the pooled results are written once every fold is.");
+            return null;
         }
 
         var pooled = BinaryClassificationMetrics.Compute([.. results.SelectMany(f => f.Labels)], [.. results.SelectMany(f => f.Probabilities)], labels, positive);
