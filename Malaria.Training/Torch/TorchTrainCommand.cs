@@ -26,7 +26,7 @@ public static class TorchTrainCommand
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
         Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
         Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages, Option<double?> Threshold,
-        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup);
+        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Symbols> SymbolsByCommand = [];
 
@@ -72,12 +72,13 @@ public static class TorchTrainCommand
             SharedOption(command, "--threshold") as Option<double?> ?? CommonOptions.Threshold(),
             new Option<double?>("--weight-average") { Description = "Keep an exponential moving average of the weights with this decay per step (e.g. 0.998) and validate, keep and export the averaged weights (default off)." },
             new Option<double?>("--label-smoothing") { Description = "Train towards soft targets: the true class 1 - s + s/classes, the others s/classes (default 0: hard labels)." },
-            new Option<double?>("--mixup") { Description = "Mixup: blend each training batch with a shuffle of itself, weight drawn from Beta(alpha, alpha), such as 0.2 (default 0: off)." });
+            new Option<double?>("--mixup") { Description = "Mixup: blend each training batch with a shuffle of itself, weight drawn from Beta(alpha, alpha), such as 0.2 (default 0: off)." },
+            new Option<int?>("--shift") { Description = "Move each training image by up to +-this many pixels in each direction, filling the uncovered border black like the crops' background (default 0: off)." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
         foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,
                      symbols.ImageSize, symbols.BatchSize, symbols.Epochs, symbols.LearningRate, symbols.BackboneLrFactor, symbols.Schedule,
-                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage, symbols.LabelSmoothing, symbols.Mixup })
+                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage, symbols.LabelSmoothing, symbols.Mixup, symbols.Shift })
         {
             if (!command.Options.Contains(option)) command.Options.Add(option);
         }
@@ -128,7 +129,9 @@ public static class TorchTrainCommand
             WeightDecay = parse.GetValue(s.WeightDecay) ?? 0.01,
             Patience = parse.GetValue(s.Patience) ?? 6,
             Seed = parse.GetValue(s.Seed),
-            Augmentation = parse.GetValue(s.NoAugment) ? Augmentation.None : Augmentation.WithColorJitter(parse.GetValue(s.ColorJitter) ?? Augmentation.DefaultColorJitter),
+            Augmentation = parse.GetValue(s.NoAugment)
+                ? Augmentation.None
+                : Augmentation.WithColorJitter(parse.GetValue(s.ColorJitter) ?? Augmentation.DefaultColorJitter) with { Shift = parse.GetValue(s.Shift) ?? 0 },
             Threads = parse.GetValue(s.Threads),
             Resume = parse.GetValue(s.Resume),
             AverageViews = parse.GetValue(s.AverageViews) ?? false,
@@ -150,6 +153,8 @@ public static class TorchTrainCommand
         var stride = mobileNet ? 32 : 1 << (MalariaCnn.ParseStages(options.CnnStages).Length - 1);
         if (options.ImageSize is < 32 or > 512 || options.ImageSize % stride != 0)
             throw new CommandLineException($"--image-size {options.ImageSize}: use a multiple of {stride} between 32 and 512 for {trainer}.");
+        if (options.Augmentation.Shift < 0 || options.Augmentation.Shift > Augmentation.MaxShift(options.ImageSize))
+            throw new CommandLineException($"--shift {options.Augmentation.Shift}: give 0 (off) up to {Augmentation.MaxShift(options.ImageSize)} pixels for {options.ImageSize} px images.");
         if (options.BatchSize < 2) throw new CommandLineException("--batch-size must be at least 2 (BatchNorm needs more than one image).");
         if (options.Epochs < 1) throw new CommandLineException("--epochs must be at least 1.");
         var output = parse.GetRequiredValue(s.Out).FullName;
@@ -241,6 +246,7 @@ public static class TorchTrainCommand
             },
         };
         if (options.LabelSmoothing > 0) card.Properties["labelSmoothing"] = options.LabelSmoothing.ToString(CultureInfo.InvariantCulture);
+        if (options.Augmentation.Shift > 0) card.Properties["shift"] = options.Augmentation.Shift.ToString(CultureInfo.InvariantCulture);
         if (options.MixupAlpha > 0) card.Properties["mixupAlpha"] = options.MixupAlpha.ToString(CultureInfo.InvariantCulture);
         if (options.WeightAverageDecay > 0) card.Properties["weightAverageDecay"] = options.WeightAverageDecay.ToString(CultureInfo.InvariantCulture);
         if (result.Validation is { } validation) card.Properties["validationAccuracy"] = validation.Accuracy.ToString("F4", CultureInfo.InvariantCulture);
@@ -281,7 +287,7 @@ public static class TorchTrainCommand
         for (var i = 0; i < metrics.Labels.Count; i++)
             r.AppendLine("| " + metrics.Labels[i] + " | " + string.Join(" | ", metrics.ConfusionMatrix[i]) + " |");
         r.AppendLine();
-        r.Append(string.Create(inv, $"Hyper-parameters: batch {options.BatchSize}, lr {options.LearningRate} ({options.Schedule}, warm-up {options.WarmupEpochs} epoch(s)), AdamW weight decay {options.WeightDecay}, patience {options.Patience}, augmentation {(options.Augmentation.Enabled ? $"flips/rotations/colour jitter {options.Augmentation.Brightness}" : "off")}"));
+        r.Append(string.Create(inv, $"Hyper-parameters: batch {options.BatchSize}, lr {options.LearningRate} ({options.Schedule}, warm-up {options.WarmupEpochs} epoch(s)), AdamW weight decay {options.WeightDecay}, patience {options.Patience}, augmentation {(options.Augmentation.Enabled ? $"flips/rotations/colour jitter {options.Augmentation.Brightness}{(options.Augmentation.Shift > 0 ? $"/shift +-{options.Augmentation.Shift} px" : "")}" : "off")}"));
         var mobileNetSettings = options.Architecture == TorchArchitecture.MobileNetV2
             ? string.Create(inv, $", init {(options.ImageNetInit ? "imagenet" : "scratch")}, {(options.FreezeBackbone ? "frozen backbone" : $"backbone lr x{options.BackboneLearningRateFactor}")}, width {options.WidthMultiplier}")
             : $", layout {options.CnnStages}";
