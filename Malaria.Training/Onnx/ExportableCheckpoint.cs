@@ -39,7 +39,12 @@ internal static class ExportableCheckpoint
         TorchNativeRuntime.EnsureLoaded();
         nn.Module<Tensor, Tensor> model = state.Architecture switch
         {
-            nameof(TorchArchitecture.Cnn) => new MalariaCnn(resolved.Count, state.CnnStages),
+            nameof(TorchArchitecture.Cnn) => new MalariaCnn(resolved.Count, state.CnnStages, state.Normalization switch
+            {
+                null => InputNormalization.Fixed,
+                nameof(InputNormalization.PerCell) => InputNormalization.PerCell,
+                var other => throw new CommandLineException($"Checkpoint '{statePath}' names an input normalisation '{other}' this version does not know."),
+            }),
             nameof(TorchArchitecture.MobileNetV2) => new MobileNetV2(resolved.Count, state.WidthMultiplier),
             _ => throw new CommandLineException($"Checkpoint '{statePath}' is for architecture '{state.Architecture}', which cannot be exported."),
         };

@@ -20,7 +20,8 @@ namespace Malaria.Training.Onnx;
 /// <c>(x-128)/128</c> is the first two nodes (<c>Sub</c>, <c>Div</c>), as in the shared ImageNet MobileNetV2, so
 /// ML.NET's <c>ExtractPixels(interleavePixelColors: false)</c> feeds it with no scale or offset. It is kept as nodes
 /// rather than folded into the first convolution because the convolution's zero padding means 128 in raw pixels;
-/// folding would change every border pixel.</para>
+/// folding would change every border pixel. A CNN trained with <c>--normalize per-cell</c> starts with
+/// <see cref="OnnxCellStandardization"/> instead; the input contract is the same.</para>
 /// <para>Outputs: <c>logits</c> <c>[N,C]</c>; <c>probabilities</c> <c>[N,C]</c> (Softmax over the labels, in
 /// label order); <c>cam</c> <c>[N,C,h,w]</c>, the class activation map of every class on the last feature maps
 /// (h = w = S/8 for the CNN, S/32 for MobileNetV2). The head is global average pooling then a linear layer, so
@@ -67,7 +68,7 @@ internal static class TorchOnnxExporter
         if (model is not (MalariaCnn or MobileNetV2))
             throw new NotSupportedException($"ONNX export supports MalariaCnn and MobileNetV2, not {model.GetType().Name}.");
         var children = model.named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
-        if (!children.TryGetValue("normalize", out var normalize) || normalize is not PixelNormalization
+        if (!children.TryGetValue("normalize", out var normalize) || normalize is not (PixelNormalization or CellStandardization)
             || !children.TryGetValue("features", out var features) || features is not Sequential featureLayers
             || !children.TryGetValue("pool", out var pool) || pool is not AdaptiveAvgPool2d
             || !children.TryGetValue("classifier", out var classifier))
@@ -82,9 +83,17 @@ internal static class TorchOnnxExporter
 
         var batch = averageViews ? OnnxViewAveraging.StackViews(graph, input) : input;
 
-        // (x - 128) / 128, exactly as PixelNormalization computes it.
-        var centred = graph.Node("Sub", "centred", [batch, graph.Initializer("pixel_offset", [128f])]);
-        var normalised = graph.Node("Div", "normalised", [centred, graph.Initializer("pixel_scale", [128f])]);
+        string normalised;
+        if (normalize is CellStandardization)
+        {
+            normalised = OnnxCellStandardization.Emit(graph, batch);
+        }
+        else
+        {
+            // (x - 128) / 128, exactly as PixelNormalization computes it.
+            var centred = graph.Node("Sub", "centred", [batch, graph.Initializer("pixel_offset", [128f])]);
+            normalised = graph.Node("Div", "normalised", [centred, graph.Initializer("pixel_scale", [128f])]);
+        }
 
         var shape = new FeatureShape(3, imageSize, imageSize);
         var maps = new LayerEmitter(graph).EmitSequence(featureLayers, normalised, ref shape);

@@ -19,13 +19,14 @@ internal sealed class MalariaCnn : Module<Tensor, Tensor>
     /// </summary>
     public const string DefaultStages = "16x1,32x1,64x2,128x1";
 
-    private readonly PixelNormalization normalize = new();
+    private readonly Module<Tensor, Tensor> normalize;
     private readonly Sequential features;
     private readonly AdaptiveAvgPool2d pool = AdaptiveAvgPool2d(1);
     private readonly Linear classifier;
 
-    public MalariaCnn(int classes, string? stages = null) : base(nameof(MalariaCnn))
+    public MalariaCnn(int classes, string? stages = null, InputNormalization normalization = InputNormalization.Fixed) : base(nameof(MalariaCnn))
     {
+        normalize = normalization == InputNormalization.PerCell ? new CellStandardization() : new PixelNormalization();
         var layout = ParseStages(stages ?? DefaultStages);
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         var input = 3;

@@ -29,6 +29,9 @@ internal sealed record TrainingState
     /// <summary>The CNN's layout; null in checkpoints written before layouts could change (the default one).</summary>
     public string? CnnStages { get; init; }
 
+    /// <summary>The CNN's first layer when it is not the fixed one (<see cref="InputNormalization.PerCell"/>); null otherwise and in older checkpoints.</summary>
+    public string? Normalization { get; init; }
+
     /// <summary>The weight average's decay (<see cref="WeightAverage"/>); null when the run keeps none.</summary>
     public double? WeightAverageDecay { get; init; }
 }

@@ -26,7 +26,7 @@ public static class TorchTrainCommand
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
         Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
         Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages, Option<double?> Threshold,
-        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift);
+        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift, Option<string?> Normalize);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Symbols> SymbolsByCommand = [];
 
@@ -73,12 +73,14 @@ public static class TorchTrainCommand
             new Option<double?>("--weight-average") { Description = "Keep an exponential moving average of the weights with this decay per step (e.g. 0.998) and validate, keep and export the averaged weights (default off)." },
             new Option<double?>("--label-smoothing") { Description = "Train towards soft targets: the true class 1 - s + s/classes, the others s/classes (default 0: hard labels)." },
             new Option<double?>("--mixup") { Description = "Mixup: blend each training batch with a shuffle of itself, weight drawn from Beta(alpha, alpha), such as 0.2 (default 0: off)." },
-            new Option<int?>("--shift") { Description = "Move each training image by up to +-this many pixels in each direction, filling the uncovered border black like the crops' background (default 0: off)." });
+            new Option<int?>("--shift") { Description = "Move each training image by up to +-this many pixels in each direction, filling the uncovered border black like the crops' background (default 0: off)." },
+            new Option<string?>("--normalize") { Description = "cnn: the first layer: fixed ((x - 128) / 128) or per-cell (each channel standardised over the cell's pixels, a stain normalisation; default fixed)." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
+        symbols.Normalize.AcceptOnlyFromAmong("fixed", "per-cell");
         foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,
                      symbols.ImageSize, symbols.BatchSize, symbols.Epochs, symbols.LearningRate, symbols.BackboneLrFactor, symbols.Schedule,
-                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage, symbols.LabelSmoothing, symbols.Mixup, symbols.Shift })
+                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage, symbols.LabelSmoothing, symbols.Mixup, symbols.Shift, symbols.Normalize })
         {
             if (!command.Options.Contains(option)) command.Options.Add(option);
         }
@@ -140,6 +142,7 @@ public static class TorchTrainCommand
             WeightAverageDecay = parse.GetValue(s.WeightAverage) ?? 0,
             LabelSmoothing = parse.GetValue(s.LabelSmoothing) ?? 0,
             MixupAlpha = parse.GetValue(s.Mixup) ?? 0,
+            Normalization = parse.GetValue(s.Normalize) == "per-cell" ? InputNormalization.PerCell : InputNormalization.Fixed,
         };
         if (options.MixupAlpha is < 0 or > 10)
             throw new CommandLineException(string.Create(CultureInfo.InvariantCulture, $"--mixup {options.MixupAlpha}: give an alpha from 0 (off) to 10, such as 0.2."));
@@ -148,6 +151,8 @@ public static class TorchTrainCommand
         if (parse.GetValue(s.WeightAverage) is { } decay && decay is <= 0 or >= 1)
             throw new CommandLineException(string.Create(CultureInfo.InvariantCulture, $"--weight-average {decay}: give a decay between 0 and 1 (exclusive), such as 0.998."));
         if (mobileNet && parse.GetValue(s.CnnStages) is not null) throw new CommandLineException("--cnn-stages applies to --trainer cnn only.");
+        // The ImageNet weights were trained on (x - 128) / 128 inputs.
+        if (mobileNet && parse.GetValue(s.Normalize) is not null) throw new CommandLineException("--normalize applies to --trainer cnn only.");
         // MobileNetV2 halves its input five times; the CNN once between each pair of stages. A size the
         // pooling does not divide would drop border pixels and misalign Grad-CAM maps.
         var stride = mobileNet ? 32 : 1 << (MalariaCnn.ParseStages(options.CnnStages).Length - 1);
@@ -246,6 +251,7 @@ public static class TorchTrainCommand
             },
         };
         if (options.LabelSmoothing > 0) card.Properties["labelSmoothing"] = options.LabelSmoothing.ToString(CultureInfo.InvariantCulture);
+        if (options.Normalization != InputNormalization.Fixed) card.Properties["normalize"] = "per-cell";
         if (options.Augmentation.Shift > 0) card.Properties["shift"] = options.Augmentation.Shift.ToString(CultureInfo.InvariantCulture);
         if (options.MixupAlpha > 0) card.Properties["mixupAlpha"] = options.MixupAlpha.ToString(CultureInfo.InvariantCulture);
         if (options.WeightAverageDecay > 0) card.Properties["weightAverageDecay"] = options.WeightAverageDecay.ToString(CultureInfo.InvariantCulture);

@@ -37,7 +37,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         switch (options.Architecture)
         {
             case TorchArchitecture.Cnn:
-                return new MalariaCnn(classes, options.CnnStages);
+                return new MalariaCnn(classes, options.CnnStages, options.Normalization);
             case TorchArchitecture.MobileNetV2:
                 var model = new MobileNetV2(classes, options.WidthMultiplier);
                 if (options.ImageNetInit)
@@ -83,13 +83,14 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
             // Written only for a non-default layout, so default runs' checkpoints stay as they were.
             CnnStages = options.Architecture == TorchArchitecture.Cnn && options.CnnStages != MalariaCnn.DefaultStages ? options.CnnStages : null,
             WeightAverageDecay = average?.Decay,
+            Normalization = options.Normalization == InputNormalization.PerCell ? nameof(InputNormalization.PerCell) : null,
         };
         if (options.Resume)
         {
             if (!File.Exists(checkpointPath)) throw new CommandLineException($"--resume: no checkpoint '{checkpointPath}' to continue from.");
             var saved = TorchCheckpoint.ReadState(checkpointPath);
-            if (saved.Architecture != state.Architecture || saved.ImageSize != state.ImageSize || saved.WidthMultiplier != state.WidthMultiplier || saved.CnnStages != state.CnnStages)
-                throw new CommandLineException($"--resume: checkpoint '{checkpointPath}' is a {saved.Architecture} at {saved.ImageSize} px (width {saved.WidthMultiplier}, layout {saved.CnnStages ?? "default"}), not a {state.Architecture} at {state.ImageSize} px (width {state.WidthMultiplier}, layout {state.CnnStages ?? "default"}).");
+            if (saved.Architecture != state.Architecture || saved.ImageSize != state.ImageSize || saved.WidthMultiplier != state.WidthMultiplier || saved.CnnStages != state.CnnStages || saved.Normalization != state.Normalization)
+                throw new CommandLineException($"--resume: checkpoint '{checkpointPath}' is a {saved.Architecture} at {saved.ImageSize} px (width {saved.WidthMultiplier}, layout {saved.CnnStages ?? "default"}, input {saved.Normalization ?? "fixed"}), not a {state.Architecture} at {state.ImageSize} px (width {state.WidthMultiplier}, layout {state.CnnStages ?? "default"}, input {state.Normalization ?? "fixed"}).");
             if (saved.WeightAverageDecay != state.WeightAverageDecay)
                 throw new CommandLineException($"--resume: checkpoint '{checkpointPath}' was trained with weight average {Describe(saved.WeightAverageDecay)}, not {Describe(state.WeightAverageDecay)}.");
             state = TorchCheckpoint.Load(checkpointPath, model, optimizer, average?.Model);

@@ -18,6 +18,15 @@ internal enum LearningRateSchedule
     OneCycle,
 }
 
+/// <summary>The network's first layer: how raw pixels become its input.</summary>
+internal enum InputNormalization
+{
+    /// <summary><see cref="PixelNormalization"/>: (x - 128) / 128, the same for every image.</summary>
+    Fixed,
+    /// <summary><see cref="CellStandardization"/>: each channel standardised over the image's cell pixels.</summary>
+    PerCell,
+}
+
 /// <summary>Every setting of a TorchSharp training run. Defaults are the CNN's, chosen on the validation part.</summary>
 internal sealed record TorchTrainingOptions
 {
@@ -25,6 +34,9 @@ internal sealed record TorchTrainingOptions
 
     /// <summary>CNN only: channels x conv blocks per stage (<see cref="MalariaCnn.DefaultStages"/>).</summary>
     public string CnnStages { get; init; } = MalariaCnn.DefaultStages;
+
+    /// <summary>CNN only: the first layer (<c>--normalize</c>).</summary>
+    public InputNormalization Normalization { get; init; } = InputNormalization.Fixed;
 
     /// <summary>MobileNetV2 only: start from the ImageNet ONNX weights (true) or from random weights.</summary>
     public bool ImageNetInit { get; init; } = true;
