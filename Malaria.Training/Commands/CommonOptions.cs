@@ -60,4 +60,15 @@ public static class CommonOptions
             });
         return dataset!;
     }
+
+    /// <summary>
+    /// Fails when the command line names an option that the chosen <paramref name="trainer"/> does not read: one
+    /// <c>train</c> command serves several trainers, and an option silently ignored would look like it had been used.
+    /// </summary>
+    public static void RejectUnused(ParseResult parse, IEnumerable<Option> unused, string trainer, string usedBy)
+    {
+        var given = unused.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        if (given.Count > 0)
+            throw new CommandLineException($"{string.Join(", ", given)} {(given.Count == 1 ? "does" : "do")} not apply to --trainer {trainer} ({usedBy} only).");
+    }
 }

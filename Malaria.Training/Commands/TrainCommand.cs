@@ -68,7 +68,12 @@ public static class TrainCommand
         {
             var trainerName = parse.GetRequiredValue(trainer);
             if (Torch.TorchTrainCommand.Trainers.Contains(trainerName))
+            {
+                CommonOptions.RejectUnused(parse, [groupPattern, workspace, classifier, normalization, resizing, augmentation, kernelRank, kernelGamma, l1, l2, iterations, workers, evalPart],
+                    trainerName, $"--trainer {MobileNetV2Features}");
                 return Task.FromResult(TrainNetwork(command, parse, cancellationToken));
+            }
+            CommonOptions.RejectUnused(parse, Torch.TorchTrainCommand.NetworkOnlyOptions(command), trainerName, $"--trainer {string.Join(" or ", Torch.TorchTrainCommand.Trainers)}");
             var settings = new MobileNetV2FeaturesTraining.Settings
             {
                 DataFolder = parse.GetValue(data)?.FullName,

@@ -4,7 +4,7 @@ using Malaria.Training.Torch;
 namespace Malaria.Training.Onnx;
 
 /// <summary>
-/// <see cref="CellStandardization"/> (<c>--normalize per-cell</c>) as ONNX operators (opset 13): the cell mask from
+/// <see cref="CellStandardization"/> (<c>--stain-normalization</c>) as ONNX operators (opset 13): the cell mask from
 /// the brightest channel, each channel's mean and variance over the mask, and (x - mean) / sqrt(variance + 1) inside
 /// it, 0 outside. Step for step what the TorchSharp module computes, so the exported file scores as trained.
 /// </summary>

@@ -20,7 +20,7 @@ namespace Malaria.Training.Onnx;
 /// <c>(x-128)/128</c> is the first two nodes (<c>Sub</c>, <c>Div</c>), as in the shared ImageNet MobileNetV2, so
 /// ML.NET's <c>ExtractPixels(interleavePixelColors: false)</c> feeds it with no scale or offset. It is kept as nodes
 /// rather than folded into the first convolution because the convolution's zero padding means 128 in raw pixels;
-/// folding would change every border pixel. A CNN trained with <c>--normalize per-cell</c> starts with
+/// folding would change every border pixel. A CNN trained with <c>--stain-normalization</c> starts with
 /// <see cref="OnnxCellStandardization"/> instead; the input contract is the same.</para>
 /// <para>Outputs: <c>logits</c> <c>[N,C]</c>; <c>probabilities</c> <c>[N,C]</c> (Softmax over the labels, in
 /// label order); <c>cam</c> <c>[N,C,h,w]</c>, the class activation map of every class on the last feature maps

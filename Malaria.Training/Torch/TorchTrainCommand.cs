@@ -26,9 +26,12 @@ public static class TorchTrainCommand
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
         Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
         Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages, Option<double?> Threshold,
-        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift, Option<string?> Normalize);
+        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift, Option<bool> StainNormalization);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Symbols> SymbolsByCommand = [];
+
+    /// <summary>The options <see cref="AddTo"/> added to each command (those it found there already are shared).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, List<Option>> AddedByCommand = [];
 
     /// <summary>A stand-alone command with all options (for <c>train-torch</c> or tests).</summary>
     public static Command Create(string name = "train-torch")
@@ -74,18 +77,25 @@ public static class TorchTrainCommand
             new Option<double?>("--label-smoothing") { Description = "Train towards soft targets: the true class 1 - s + s/classes, the others s/classes (default 0: hard labels)." },
             new Option<double?>("--mixup") { Description = "Mixup: blend each training batch with a shuffle of itself, weight drawn from Beta(alpha, alpha), such as 0.2 (default 0: off)." },
             new Option<int?>("--shift") { Description = "Move each training image by up to +-this many pixels in each direction, filling the uncovered border black like the crops' background (default 0: off)." },
-            new Option<string?>("--normalize") { Description = "cnn: the first layer: fixed ((x - 128) / 128) or per-cell (each channel standardised over the cell's pixels, a stain normalisation; default fixed)." });
+            new Option<bool>("--stain-normalization") { Description = "cnn: make the first layer a per-image stain normalisation, each channel standardised over the cell's pixels (default off: (x - 128) / 128)." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
-        symbols.Normalize.AcceptOnlyFromAmong("fixed", "per-cell");
+        var added = new List<Option>();
         foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,
                      symbols.ImageSize, symbols.BatchSize, symbols.Epochs, symbols.LearningRate, symbols.BackboneLrFactor, symbols.Schedule,
-                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage, symbols.LabelSmoothing, symbols.Mixup, symbols.Shift, symbols.Normalize })
+                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage, symbols.LabelSmoothing, symbols.Mixup, symbols.Shift, symbols.StainNormalization })
         {
-            if (!command.Options.Contains(option)) command.Options.Add(option);
+            if (command.Options.Contains(option)) continue;
+            command.Options.Add(option);
+            added.Add(option);
         }
         SymbolsByCommand.AddOrUpdate(command, symbols);
+        AddedByCommand.AddOrUpdate(command, added);
     }
+
+    /// <summary>The options only the networks read: those <see cref="AddTo"/> added to <paramref name="command"/> rather than shared.</summary>
+    public static IReadOnlyList<Option> NetworkOnlyOptions(Command command) =>
+        AddedByCommand.TryGetValue(command, out var added) ? added : throw new InvalidOperationException("Call AddTo on the command first.");
 
     /// <summary>
     /// The trainer's own report (validation beside test, best epoch, hyper-parameters). report.md is the exported model's
@@ -142,7 +152,7 @@ public static class TorchTrainCommand
             WeightAverageDecay = parse.GetValue(s.WeightAverage) ?? 0,
             LabelSmoothing = parse.GetValue(s.LabelSmoothing) ?? 0,
             MixupAlpha = parse.GetValue(s.Mixup) ?? 0,
-            Normalization = parse.GetValue(s.Normalize) == "per-cell" ? InputNormalization.PerCell : InputNormalization.Fixed,
+            Normalization = parse.GetValue(s.StainNormalization) ? InputNormalization.PerCell : InputNormalization.Fixed,
         };
         if (options.MixupAlpha is < 0 or > 10)
             throw new CommandLineException(string.Create(CultureInfo.InvariantCulture, $"--mixup {options.MixupAlpha}: give an alpha from 0 (off) to 10, such as 0.2."));
@@ -152,7 +162,7 @@ public static class TorchTrainCommand
             throw new CommandLineException(string.Create(CultureInfo.InvariantCulture, $"--weight-average {decay}: give a decay between 0 and 1 (exclusive), such as 0.998."));
         if (mobileNet && parse.GetValue(s.CnnStages) is not null) throw new CommandLineException("--cnn-stages applies to --trainer cnn only.");
         // The ImageNet weights were trained on (x - 128) / 128 inputs.
-        if (mobileNet && parse.GetValue(s.Normalize) is not null) throw new CommandLineException("--normalize applies to --trainer cnn only.");
+        if (mobileNet && parse.GetValue(s.StainNormalization)) throw new CommandLineException("--stain-normalization applies to --trainer cnn only.");
         // MobileNetV2 halves its input five times; the CNN once between each pair of stages. A size the
         // pooling does not divide would drop border pixels and misalign Grad-CAM maps.
         var stride = mobileNet ? 32 : 1 << (MalariaCnn.ParseStages(options.CnnStages).Length - 1);
@@ -251,7 +261,7 @@ public static class TorchTrainCommand
             },
         };
         if (options.LabelSmoothing > 0) card.Properties["labelSmoothing"] = options.LabelSmoothing.ToString(CultureInfo.InvariantCulture);
-        if (options.Normalization != InputNormalization.Fixed) card.Properties["normalize"] = "per-cell";
+        if (options.Normalization != InputNormalization.Fixed) card.Properties["stainNormalization"] = "per-cell";
         if (options.Augmentation.Shift > 0) card.Properties["shift"] = options.Augmentation.Shift.ToString(CultureInfo.InvariantCulture);
         if (options.MixupAlpha > 0) card.Properties["mixupAlpha"] = options.MixupAlpha.ToString(CultureInfo.InvariantCulture);
         if (options.WeightAverageDecay > 0) card.Properties["weightAverageDecay"] = options.WeightAverageDecay.ToString(CultureInfo.InvariantCulture);

@@ -35,7 +35,7 @@ internal sealed record TorchTrainingOptions
     /// <summary>CNN only: channels x conv blocks per stage (<see cref="MalariaCnn.DefaultStages"/>).</summary>
     public string CnnStages { get; init; } = MalariaCnn.DefaultStages;
 
-    /// <summary>CNN only: the first layer (<c>--normalize</c>).</summary>
+    /// <summary>CNN only: the first layer (<c>--stain-normalization</c>).</summary>
     public InputNormalization Normalization { get; init; } = InputNormalization.Fixed;
 
     /// <summary>MobileNetV2 only: start from the ImageNet ONNX weights (true) or from random weights.</summary>
