@@ -77,6 +77,17 @@ public class AugmentationTests
         Assert.That(moved, Is.GreaterThan(5), "a shift changes the image");
     }
 
+    [Test]
+    public void AShiftWithoutAugmentationIsAnError()
+    {
+        using var temp = new TempFolder("malaria-shift-");
+        var split = temp.Combine("split.csv");
+        SplitFile.Write(split, [new SplitEntry(new LabeledImage(temp.Combine("a.png"), "Parasitized", "P1"), SplitPart.Train)]);
+        var command = TorchTrainCommand.Create();
+        var parse = command.Parse(["--split", split, "--out", temp.Combine("run"), "--shift", "4", "--no-augment"]);
+        Assert.That(() => TorchTrainCommand.Parse(command, parse), Throws.TypeOf<CommandLineException>().With.Message.Contains("--no-augment"));
+    }
+
     [TestCase("4", true)]
     [TestCase("16", true)]
     [TestCase("17", false)]

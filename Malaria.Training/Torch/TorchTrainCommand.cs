@@ -168,6 +168,8 @@ public static class TorchTrainCommand
         var stride = mobileNet ? 32 : 1 << (MalariaCnn.ParseStages(options.CnnStages).Length - 1);
         if (options.ImageSize is < 32 or > 512 || options.ImageSize % stride != 0)
             throw new CommandLineException($"--image-size {options.ImageSize}: use a multiple of {stride} between 32 and 512 for {trainer}.");
+        if (parse.GetValue(s.NoAugment) && parse.GetValue(s.Shift) is > 0)
+            throw new CommandLineException("--shift is an augmentation; it cannot go with --no-augment.");
         if (options.Augmentation.Shift < 0 || options.Augmentation.Shift > Augmentation.MaxShift(options.ImageSize))
             throw new CommandLineException($"--shift {options.Augmentation.Shift}: give 0 (off) up to {Augmentation.MaxShift(options.ImageSize)} pixels for {options.ImageSize} px images.");
         if (options.BatchSize < 2) throw new CommandLineException("--batch-size must be at least 2 (BatchNorm needs more than one image).");
