@@ -308,7 +308,7 @@ public static class TorchTrainCommand
         r.Append(string.Create(inv, $"Hyper-parameters: batch {options.BatchSize}, lr {options.LearningRate} ({options.Schedule}, warm-up {options.WarmupEpochs} epoch(s)), AdamW weight decay {options.WeightDecay}, patience {options.Patience}, augmentation {(options.Augmentation.Enabled ? $"flips/rotations/colour jitter {options.Augmentation.Brightness}{(options.Augmentation.Shift > 0 ? $"/shift +-{options.Augmentation.Shift} px" : "")}" : "off")}"));
         var mobileNetSettings = options.Architecture == TorchArchitecture.MobileNetV2
             ? string.Create(inv, $", init {(options.ImageNetInit ? "imagenet" : "scratch")}, {(options.FreezeBackbone ? "frozen backbone" : $"backbone lr x{options.BackboneLearningRateFactor}")}, width {options.WidthMultiplier}")
-            : $", layout {options.CnnStages}";
+            : $", layout {options.CnnStages}{(options.Normalization == InputNormalization.PerCell ? ", stain normalisation per cell" : "")}";
         r.AppendLine(mobileNetSettings + (options.LabelSmoothing > 0 ? string.Create(inv, $"; label smoothing {options.LabelSmoothing}") : "")
             + (options.MixupAlpha > 0 ? string.Create(inv, $"; mixup alpha {options.MixupAlpha}") : "")
             + (options.WeightAverageDecay > 0 ? string.Create(inv, $"; weights averaged (exponential, decay {options.WeightAverageDecay})") : "")
