@@ -52,10 +52,13 @@ public class TorchCrossValidationTests
         Assert.That(patients, Is.Unique, "a patient belongs to one fold");
         Assert.That(patients, Has.None.AnyOf("C10", "C11", "C12"));
         foreach (var f in result.Folds) Assert.That(f.TrainImages + f.Paths.Count, Is.EqualTo(nonTest.Count));
-        // The threshold analysis reads the same 8-view scores: at 0.5 it agrees with the pooled metrics.
+        // Each scoring's threshold analysis reads that scoring's scores: at 0.5 it agrees with its pooled metrics.
+        Assert.That(result.Threshold.BaselineAccuracy, Is.EqualTo(result.Pooled.Accuracy).Within(1e-12));
         Assert.That(result.ViewsThreshold.BaselineAccuracy, Is.EqualTo(result.PooledViews.Accuracy).Within(1e-12));
+        Assert.That(result.Threshold.FoldThresholds, Has.Length.EqualTo(3));
         Assert.That(result.ViewsThreshold.FoldThresholds, Has.Length.EqualTo(3));
-        Assert.That(File.ReadAllText(Path.Combine(output, TorchCrossValidation.ReportFile)), Does.Contain("Decision threshold"));
+        var report = File.ReadAllText(Path.Combine(output, TorchCrossValidation.ReportFile));
+        Assert.That(report, Does.Contain("Decision threshold (one view)").And.Contain("Decision threshold (8 views)"));
         foreach (var file in new[] { TorchCrossValidation.ResultFile, TorchCrossValidation.ReportFile, TorchCrossValidation.RefitSplitFile })
             Assert.That(File.Exists(Path.Combine(output, file)), file);
 

@@ -15,7 +15,7 @@ internal sealed record CrossValidationFold(int Fold, IReadOnlyDictionary<string,
 
 /// <summary>What <see cref="TorchCrossValidation.Run"/> measured: every fold, and all held-out images pooled.</summary>
 internal sealed record CrossValidationResult(IReadOnlyList<CrossValidationFold> Folds, BinaryClassificationMetrics Pooled,
-    BinaryClassificationMetrics PooledViews, double[] MeanEpochAccuracy, ThresholdChoice ViewsThreshold, string RefitSplitPath);
+    BinaryClassificationMetrics PooledViews, double[] MeanEpochAccuracy, ThresholdChoice Threshold, ThresholdChoice ViewsThreshold, string RefitSplitPath);
 
 /// <summary>
 /// Patient-level k-fold cross-validation of one TorchSharp configuration on the training and validation patients of a
@@ -118,10 +118,12 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         var epochs = results.Min(f => f.EpochAccuracy.Length);
         var meanEpoch = Enumerable.Range(0, epochs)
             .Select(e => results.Sum(f => f.EpochAccuracy[e] * f.Paths.Count) / results.Sum(f => f.Paths.Count)).ToArray();
-        var threshold = DecisionThreshold.CrossFit([.. results.Select(f => (f.Labels, f.ViewProbabilities))], positive);
+        // A cut is cross-fitted for each scoring, since the model is shipped with one or the other.
+        var threshold = DecisionThreshold.CrossFit([.. results.Select(f => (f.Labels, f.Probabilities))], positive);
+        var viewsThreshold = DecisionThreshold.CrossFit([.. results.Select(f => (f.Labels, f.ViewProbabilities))], positive);
         var refit = Path.Combine(output, RefitSplitFile);
         SplitFile.Write(refit, PatientSplitter.MergeValidationIntoTraining(split));
-        var cv = new CrossValidationResult(results, pooled, pooledViews, meanEpoch, threshold, refit);
+        var cv = new CrossValidationResult(results, pooled, pooledViews, meanEpoch, threshold, viewsThreshold, refit);
         var summary = new
         {
             options = Describe(options),
@@ -129,7 +131,8 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             pooled,
             pooledViews,
             meanEpochAccuracy = meanEpoch,
-            viewsThreshold = threshold,
+            threshold,
+            viewsThreshold,
             perFold = results.Select(f => new { f.Fold, f.Patients, heldOutImages = f.Paths.Count, f.TrainImages, f.TrainingSeconds, accuracy = f.HeldOut.Accuracy, viewsAccuracy = f.HeldOutViews.Accuracy }),
         };
         AtomicFile.WriteAllText(Path.Combine(output, ResultFile), JsonSerializer.Serialize(summary, new JsonSerializerOptions(TorchCheckpoint.JsonOptions) { WriteIndented = true }));
@@ -196,10 +199,13 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         r.AppendLine("Held-out accuracy after each epoch (pooled over folds): " +
             string.Join(", ", cv.MeanEpochAccuracy.Select((a, e) => string.Create(inv, $"{e + 1}: {a:F4}"))) + ".");
         r.AppendLine();
-        var t = cv.ViewsThreshold;
-        r.AppendLine(string.Create(inv, $"Decision threshold (8 views): calling a cell Parasitized from probability {t.Threshold:F2} instead of 0.50 scores {t.Accuracy:F4} (0.50: {t.BaselineAccuracy:F4}), ") +
-            string.Create(inv, $"but those cells chose it; chosen on the other folds only ({string.Join(", ", t.FoldThresholds.Select(x => x.ToString("F2", inv)))}), each fold scores {t.CrossFittedAccuracy:F4} pooled. ") +
-            "`train`/`export --threshold` write a threshold into the model.");
+        foreach (var (name, t) in new[] { ("one view", cv.Threshold), ("8 views", cv.ViewsThreshold) })
+        {
+            r.AppendLine(string.Create(inv, $"Decision threshold ({name}): calling a cell Parasitized from probability {t.Threshold:F2} instead of 0.50 scores {t.Accuracy:F4} (0.50: {t.BaselineAccuracy:F4}), ") +
+                string.Create(inv, $"but those cells chose it; chosen on the other folds only ({string.Join(", ", t.FoldThresholds.Select(x => x.ToString("F2", inv)))}), each fold scores {t.CrossFittedAccuracy:F4} pooled."));
+            r.AppendLine();
+        }
+        r.AppendLine("`train`/`export --threshold` write a threshold into the model.");
         r.AppendLine();
         r.AppendLine(inv, $"Final fit on all these patients: train with `--split {Path.GetFileName(cv.RefitSplitPath)}` (validation merged into training; the last epoch is kept) and the same options.");
         return r.ToString();
