@@ -37,7 +37,7 @@ public sealed class MalariaClassifier : IDisposable
     }
 
     /// <summary>
-    /// Loads the model shipped inside this package (a 64-pixel CNN, 95.5% accuracy on held-out patients; see
+    /// Loads the model shipped inside this package (a 64-pixel CNN, 96.4% accuracy on held-out patients; see
     /// MODEL_CARD.md in the package): the caller needs no model file. The embedded files are unpacked once into a
     /// per-version folder under the temporary directory, since ONNX Runtime and the card reader load from files.
     /// </summary>

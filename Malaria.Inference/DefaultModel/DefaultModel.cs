@@ -10,12 +10,13 @@ internal static class DefaultModel
     private const string CardResource = "Malaria.Inference.DefaultModel.model.json";
     private static readonly object Gate = new();
 
-    /// <summary>Writes the embedded model and card to a folder named by the model's hash (once) and returns the model's path.</summary>
+    /// <summary>Writes the embedded model and card to a folder named by their hash (once) and returns the model's path.</summary>
     public static string Unpack()
     {
         var onnx = Read(OnnxResource);
         var card = Read(CardResource);
-        var version = Convert.ToHexString(SHA256.HashData(onnx))[..16].ToLowerInvariant();
+        // Named by both files' bytes, so a new card with an unchanged model (and the same length) is unpacked too.
+        var version = Convert.ToHexString(SHA256.HashData([.. onnx, .. card]))[..16].ToLowerInvariant();
         var folder = Path.Combine(Path.GetTempPath(), "malaria-inference", $"default-{version}");
         var modelPath = Path.Combine(folder, "model.onnx");
         var cardPath = Path.Combine(folder, ModelCard.FileName);
