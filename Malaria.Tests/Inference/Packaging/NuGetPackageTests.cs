@@ -32,6 +32,12 @@ public sealed class NuGetPackageTests
         Assert.That(package, Does.Exist);
         CheckPackageContents(package);
 
+        // The app installs the same build under a version no NuGet cache can hold: the machine cache is the app's
+        // fallback folder, and a Malaria.Inference 0.1.0 already in it (from nuget.org or an earlier local pack) would
+        // otherwise be used instead of the package just made.
+        var appVersion = $"{Version}-test.{Guid.NewGuid():N}";
+        Run(root, "dotnet", ["pack", project, "-c", configuration, "-o", feed, $"-p:PackageVersion={appVersion}", "-p:UseSharedCompilation=false", "-nodeReuse:false", "--no-build"]);
+
         // The throwaway app: its own feed, its own packages folder, the machine cache as fallback, pinned versions.
         var app = work.Combine("app");
         Directory.CreateDirectory(app);
@@ -47,7 +53,7 @@ public sealed class NuGetPackageTests
             </configuration>
             """);
         var pins = XDocument.Load(Path.Combine(root, "Directory.Packages.props"));
-        pins.Root!.Elements("ItemGroup").First().Add(new XElement("PackageVersion", new XAttribute("Include", "Malaria.Inference"), new XAttribute("Version", Version)));
+        pins.Root!.Elements("ItemGroup").First().Add(new XElement("PackageVersion", new XAttribute("Include", "Malaria.Inference"), new XAttribute("Version", appVersion)));
         pins.Save(Path.Combine(app, "Directory.Packages.props"));
         File.WriteAllText(Path.Combine(app, "App.csproj"), """
             <Project Sdk="Microsoft.NET.Sdk">
@@ -75,7 +81,7 @@ public sealed class NuGetPackageTests
         var output = Run(app, "dotnet", [Path.Combine(app, "bin", "Release", "net10.0", "App.dll"), modelPath, imagePath]);
 
         Assert.That(output, Does.Contain("RESULT Parasitized True"));
-        Assert.That(Directory.Exists(Path.Combine(work.Path, "packages", "malaria.inference", Version)), Is.True, "restored from the local feed");
+        Assert.That(Directory.Exists(Path.Combine(work.Path, "packages", "malaria.inference", appVersion)), Is.True, "restored from the local feed");
     }
 
     private static void CheckPackageContents(string package)
