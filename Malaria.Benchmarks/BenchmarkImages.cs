@@ -7,6 +7,10 @@ public static class BenchmarkImages
 {
     public const int Size = 130;
 
+    /// <summary><paramref name="count"/> images, alternately reddish and bluish, seeded 0, 1, ...: the batch every benchmark scores.</summary>
+    public static MLImage[] CreateBatch(int count) =>
+        Enumerable.Range(0, count).Select(i => Create(red: i % 2 == 0, seed: i)).ToArray();
+
     public static MLImage Create(bool red, int seed, int size = Size)
     {
         var random = new Random(seed);

@@ -22,7 +22,7 @@ public class DefaultModelBenchmarks
     {
         _classifier = MalariaClassifier.LoadDefault(new MalariaClassifierOptions { BatchSize = BatchSize });
         _image = BenchmarkImages.Create(red: true, seed: 1);
-        _batch = Enumerable.Range(0, BatchSize).Select(i => BenchmarkImages.Create(red: i % 2 == 0, seed: i)).ToArray();
+        _batch = BenchmarkImages.CreateBatch(BatchSize);
     }
 
     [GlobalCleanup]

@@ -53,7 +53,7 @@ public class MobileNetV2Benchmarks
         _session = new InferenceSession(BenchmarkModels.MobileNetV2Onnx());
         _runOptions = new RunOptions();
         _image = BenchmarkImages.Create(red: true, seed: 1);
-        _batch = Enumerable.Range(0, BatchSize).Select(i => BenchmarkImages.Create(red: i % 2 == 0, seed: i)).ToArray();
+        _batch = BenchmarkImages.CreateBatch(BatchSize);
         var plane = 3 * InputSize * InputSize;
         _tensor = new float[plane];
         TensorPreprocessor.FillChw(_image, _tensor, InputSize, InputSize);

@@ -31,7 +31,7 @@ public class TinyModelBenchmarks
         _transformer = context.Model.Load(path, out _);
         _engine = context.Model.CreatePredictionEngine<DirectInput, DirectOutput>(_transformer);
         _image = BenchmarkImages.Create(red: true, seed: 1);
-        _batch = Enumerable.Range(0, BatchSize).Select(i => BenchmarkImages.Create(red: i % 2 == 0, seed: i)).ToArray();
+        _batch = BenchmarkImages.CreateBatch(BatchSize);
     }
 
     [GlobalCleanup]
