@@ -120,6 +120,17 @@ internal static class OnnxExportFixture
     public static InferenceSession Session(nn.Module<Tensor, Tensor> model, int size, bool averageViews = false) =>
         new(TorchOnnxExporter.Export(model, Labels, size, averageViews).ToByteArray());
 
+    /// <summary>The network's own softmax probabilities on [n,3,size,size] pixels (evaluation mode), flat: what an export must match.</summary>
+    public static float[] TorchProbabilities(nn.Module<Tensor, Tensor> model, float[] pixels, int n, int size)
+    {
+        model.eval();
+        using var noGrad = torch.no_grad();
+        using var input = torch.tensor(pixels, [n, 3, size, size]);
+        using var logits = model.forward(input);
+        using var probabilities = torch.nn.functional.softmax(logits, 1);
+        return probabilities.data<float>().ToArray();
+    }
+
     /// <summary>Runs the session on [n,3,size,size] pixels and returns the named outputs as flat arrays.</summary>
     public static Dictionary<string, float[]> Run(InferenceSession session, float[] pixels, int n, int size, params string[] outputs)
     {

@@ -83,24 +83,16 @@ public class CellStandardizationTests
         var (files, _, size, _, _) = ExportCommand.Export(result.ModelPath, temp.Combine("out", "model.onnx"), TorchTestImages.Labels);
         using var model = TorchTrainer.CreateModel(options, 2);
         TorchCheckpoint.LoadWeights(result.ModelPath, model);
-        model.eval();
         var pixels = Cells(4, seed: 9);
-        float[] expected;
-        using (torch.no_grad())
-        using (var input = torch.tensor(pixels, [4, 3, size, size]))
-        using (var probabilities = torch.nn.functional.softmax(model.forward(input), 1))
-            expected = probabilities.data<float>().ToArray();
+        var expected = Malaria.Tests.Onnx.OnnxExportFixture.TorchProbabilities(model, pixels, 4, size);
         using var session = new InferenceSession(files.Onnx);
         var onnx = Malaria.Tests.Onnx.OnnxExportFixture.Run(session, pixels, 4, size, "probabilities")["probabilities"];
         Assert.That(onnx, Is.EqualTo(expected).Within(1e-4f));
         // The fixed first layer gives other probabilities: the export did use the per-cell one.
         using var fixedModel = TorchTrainer.CreateModel(options with { Normalization = InputNormalization.Fixed }, 2);
         TorchCheckpoint.LoadWeights(result.ModelPath, fixedModel);
-        fixedModel.eval();
-        using (torch.no_grad())
-        using (var input = torch.tensor(pixels, [4, 3, size, size]))
-        using (var probabilities = torch.nn.functional.softmax(fixedModel.forward(input), 1))
-            Assert.That(probabilities.data<float>().ToArray().Zip(expected).Max(p => Math.Abs(p.First - p.Second)), Is.GreaterThan(1e-3f));
+        var fixedProbabilities = Malaria.Tests.Onnx.OnnxExportFixture.TorchProbabilities(fixedModel, pixels, 4, size);
+        Assert.That(fixedProbabilities.Zip(expected).Max(p => Math.Abs(p.First - p.Second)), Is.GreaterThan(1e-3f));
     }
 
     [TestCase("cnn", true)]

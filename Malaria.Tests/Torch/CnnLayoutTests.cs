@@ -3,7 +3,6 @@ using Malaria.Training.Commands;
 using Malaria.Training.Data;
 using Malaria.Training.Torch;
 using Microsoft.ML.OnnxRuntime;
-using TorchSharp;
 
 namespace Malaria.Tests.Torch;
 
@@ -26,13 +25,8 @@ public class CnnLayoutTests
         using var model = TorchTrainer.CreateModel(options, 2);
         TorchCheckpoint.LoadWeights(result.ModelPath, model);
         Assert.That(model.parameters().Sum(p => p.numel()), Is.LessThan(new MalariaCnn(2).parameters().Sum(p => p.numel())), "the layout was used, not the default");
-        model.eval();
         var pixels = Malaria.Tests.Onnx.OnnxExportFixture.Pixels(2, size, seed: 4);
-        float[] expected;
-        using (torch.no_grad())
-        using (var input = torch.tensor(pixels, [2, 3, size, size]))
-        using (var probabilities = torch.nn.functional.softmax(model.forward(input), 1))
-            expected = probabilities.data<float>().ToArray();
+        var expected = Malaria.Tests.Onnx.OnnxExportFixture.TorchProbabilities(model, pixels, 2, size);
         using var session = new InferenceSession(files.Onnx);
         var onnx = Malaria.Tests.Onnx.OnnxExportFixture.Run(session, pixels, 2, size, "probabilities")["probabilities"];
         Assert.That(onnx, Is.EqualTo(expected).Within(1e-4f));
