@@ -168,11 +168,7 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
         };
         // Named only when on, so folds trained before these options existed keep matching their settings.
-        if (o.LabelSmoothing > 0) settings["labelSmoothing"] = o.LabelSmoothing.ToString(CultureInfo.InvariantCulture);
-        if (o.Normalization != InputNormalization.Fixed) settings["stainNormalization"] = "per-cell";
-        if (o.Augmentation.Shift > 0) settings["shift"] = o.Augmentation.Shift.ToString(CultureInfo.InvariantCulture);
-        if (o.MixupAlpha > 0) settings["mixupAlpha"] = o.MixupAlpha.ToString(CultureInfo.InvariantCulture);
-        if (o.WeightAverageDecay > 0) settings["weightAverageDecay"] = o.WeightAverageDecay.ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, value) in o.SettingsOnlyWhenOn()) settings[key] = value;
         return settings;
     }
 

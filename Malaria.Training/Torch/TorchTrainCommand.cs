@@ -262,11 +262,7 @@ public static class TorchTrainCommand
                 ["imagesPerSecond"] = imagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
             },
         };
-        if (options.LabelSmoothing > 0) card.Properties["labelSmoothing"] = options.LabelSmoothing.ToString(CultureInfo.InvariantCulture);
-        if (options.Normalization != InputNormalization.Fixed) card.Properties["stainNormalization"] = "per-cell";
-        if (options.Augmentation.Shift > 0) card.Properties["shift"] = options.Augmentation.Shift.ToString(CultureInfo.InvariantCulture);
-        if (options.MixupAlpha > 0) card.Properties["mixupAlpha"] = options.MixupAlpha.ToString(CultureInfo.InvariantCulture);
-        if (options.WeightAverageDecay > 0) card.Properties["weightAverageDecay"] = options.WeightAverageDecay.ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, value) in options.SettingsOnlyWhenOn()) card.Properties[key] = value;
         if (result.Validation is { } validation) card.Properties["validationAccuracy"] = validation.Accuracy.ToString("F4", CultureInfo.InvariantCulture);
         else card.Properties["selection"] = "last epoch (no validation part: final fit on training and validation patients)";
         if (data.Test is { Count: > 0 } testPart) card.Properties["testImages"] = testPart.Count.ToString(CultureInfo.InvariantCulture);

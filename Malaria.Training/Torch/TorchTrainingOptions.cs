@@ -111,4 +111,18 @@ internal sealed record TorchTrainingOptions
 
     /// <summary>Continue from <c>checkpoint.bin</c> in the output folder.</summary>
     public bool Resume { get; init; }
+
+    /// <summary>
+    /// The settings that are off by default, named only when on, as the model card and cross-validation record them:
+    /// runs made before such a setting existed keep their recorded settings (and cross-validation folds keep matching).
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, string>> SettingsOnlyWhenOn()
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (LabelSmoothing > 0) yield return new("labelSmoothing", LabelSmoothing.ToString(inv));
+        if (Normalization != InputNormalization.Fixed) yield return new("stainNormalization", "per-cell");
+        if (Augmentation.Shift > 0) yield return new("shift", Augmentation.Shift.ToString(inv));
+        if (MixupAlpha > 0) yield return new("mixupAlpha", MixupAlpha.ToString(inv));
+        if (WeightAverageDecay > 0) yield return new("weightAverageDecay", WeightAverageDecay.ToString(inv));
+    }
 }
