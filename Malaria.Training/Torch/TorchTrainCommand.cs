@@ -28,10 +28,10 @@ public static class TorchTrainCommand
         Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages, Option<double?> Threshold,
         Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift, Option<bool> StainNormalization);
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Symbols> SymbolsByCommand = [];
+    /// <summary>What <see cref="AddTo"/> gave a command: its symbols, and the options it added (those it found there already are shared).</summary>
+    private sealed record Registration(Symbols Symbols, IReadOnlyList<Option> Added);
 
-    /// <summary>The options <see cref="AddTo"/> added to each command (those it found there already are shared).</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, List<Option>> AddedByCommand = [];
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Registration> RegistrationByCommand = [];
 
     /// <summary>A stand-alone command with all options (for <c>train-torch</c> or tests).</summary>
     public static Command Create(string name = "train-torch")
@@ -89,13 +89,15 @@ public static class TorchTrainCommand
             command.Options.Add(option);
             added.Add(option);
         }
-        SymbolsByCommand.AddOrUpdate(command, symbols);
-        AddedByCommand.AddOrUpdate(command, added);
+        RegistrationByCommand.AddOrUpdate(command, new Registration(symbols, added));
     }
 
     /// <summary>The options only the networks read: those <see cref="AddTo"/> added to <paramref name="command"/> rather than shared.</summary>
     public static IReadOnlyList<Option> NetworkOnlyOptions(Command command) =>
-        AddedByCommand.TryGetValue(command, out var added) ? added : throw new InvalidOperationException("Call AddTo on the command first.");
+        Registered(command).Added;
+
+    private static Registration Registered(Command command) =>
+        RegistrationByCommand.TryGetValue(command, out var registration) ? registration : throw new InvalidOperationException("Call AddTo on the command first.");
 
     /// <summary>
     /// The trainer's own report (validation beside test, best epoch, hyper-parameters). report.md is the exported model's
@@ -121,7 +123,7 @@ public static class TorchTrainCommand
     /// <summary>The trainer name, options, split and output folder a parse result of a command prepared with <see cref="AddTo"/> asks for.</summary>
     internal static (string Trainer, TorchTrainingOptions Options, IReadOnlyList<SplitEntry> Split, string Output) Parse(Command command, ParseResult parse)
     {
-        if (!SymbolsByCommand.TryGetValue(command, out var s)) throw new InvalidOperationException("Call AddTo on the command first.");
+        var s = Registered(command).Symbols;
         var trainer = parse.GetValue(s.Trainer) ?? "cnn";
         var mobileNet = trainer == "mobilenetv2";
         var options = new TorchTrainingOptions
