@@ -103,7 +103,8 @@ public static class MobileNetV2FeaturesTraining
                 .Transform(MobileNetV2FeaturesTrainer.ToDataView(mlContext, testFeatures, featureType, ModelColumns.Label));
             scoredSet = ScoredSet.FromDataView(scored, labels, ModelColumns.Label, ModelColumns.Score);
         }
-        var result = ModelEvaluator.Evaluate(mlContext, scoredSet, "Parasitized" is var p && labels.Contains(p) ? p : labels[0], partName);
+        var result = ModelEvaluator.Evaluate(mlContext, scoredSet, "Parasitized" is var p && labels.Contains(p) ? p : labels[0], partName,
+            [.. evaluated.Select(i => i.Group)]);
 
         var card = new ModelCard
         {
@@ -161,13 +162,22 @@ public static class MobileNetV2FeaturesTraining
     /// <summary>Prints the headline metrics as a table.</summary>
     public static void PrintResult(EvaluationResult r)
     {
+        var c = CultureInfo.InvariantCulture;
+        var intervals = r.Intervals;
         var table = new Table().AddColumn("Metric").AddColumn(new TableColumn($"{r.Part} ({r.Rows:N0})").RightAligned());
-        foreach (var (name, value) in new (string, double)[]
+        if (intervals is not null)
+            table.AddColumn(new TableColumn($"{intervals.Level * 100:F0} % interval (by {intervals.Unit})").RightAligned());
+        foreach (var (name, key, value) in new (string, string, double)[]
         {
-            ("accuracy", r.Accuracy), ("precision", r.Precision), ("recall", r.Recall), ("specificity", r.Specificity),
-            ("F1", r.F1), ("ROC AUC", r.Auc), ("PR AUC", r.PrAuc), ("log-loss", r.LogLoss),
+            ("accuracy", "accuracy", r.Accuracy), ("precision", "precision", r.Precision), ("recall", "recall", r.Recall),
+            ("specificity", "specificity", r.Specificity), ("F1", "f1", r.F1), ("ROC AUC", "auc", r.Auc), ("PR AUC", "", r.PrAuc),
+            ("log-loss", "", r.LogLoss),
         })
-            table.AddRow(name, value.ToString("F4", CultureInfo.InvariantCulture));
+        {
+            if (intervals is null) { table.AddRow(name, value.ToString("F4", c)); continue; }
+            table.AddRow(name, value.ToString("F4", c),
+                intervals.Metrics.TryGetValue(key, out var i) ? string.Create(c, $"{i.Low:F4} - {i.High:F4}") : "");
+        }
         AnsiConsole.Write(table);
     }
 

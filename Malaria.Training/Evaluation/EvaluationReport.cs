@@ -31,15 +31,24 @@ public static class EvaluationReport
         md.Append(c, $"# {title}\n\n");
         foreach (var (name, value) in details) md.Append(c, $"- {name}: {value}\n");
         md.Append(c, $"\n## Metrics on the {r.Part} part ({r.Rows:N0} images, positive = {r.PositiveLabel})\n\n");
-        md.Append("| metric | value |\n| --- | ---: |\n");
-        foreach (var (name, value) in new (string, double)[]
+        var intervals = r.Intervals;
+        var level = intervals is null ? "" : $"{intervals.Level * 100:F0} % interval";
+        md.Append(c, $"| metric | value |{(intervals is null ? "" : $" {level} |")}\n| --- | ---: |{(intervals is null ? "" : " ---: |")}\n");
+        foreach (var (name, key, value) in new (string, string, double)[]
         {
-            ("accuracy", r.Accuracy), ("macro accuracy", r.MacroAccuracy), ("precision", r.Precision), ("recall (sensitivity)", r.Recall),
-            ("specificity", r.Specificity), ("F1", r.F1), ("ROC AUC", r.Auc), ("PR AUC", r.PrAuc), ("log-loss", r.LogLoss),
-            ("log-loss reduction", r.LogLossReduction),
+            ("accuracy", "accuracy", r.Accuracy), ("macro accuracy", "", r.MacroAccuracy), ("precision", "precision", r.Precision),
+            ("recall (sensitivity)", "recall", r.Recall), ("specificity", "specificity", r.Specificity), ("F1", "f1", r.F1),
+            ("ROC AUC", "auc", r.Auc), ("PR AUC", "", r.PrAuc), ("log-loss", "", r.LogLoss), ("log-loss reduction", "", r.LogLossReduction),
         })
-            md.Append(c, $"| {name} | {value:F4} |\n");
-        foreach (var (label, loss) in r.PerClassLogLoss) md.Append(c, $"| log-loss of {label} | {loss:F4} |\n");
+        {
+            md.Append(c, $"| {name} | {value:F4} |");
+            if (intervals is not null)
+                md.Append(intervals.Metrics.TryGetValue(key, out var i) ? string.Create(c, $" {i.Low:F4} - {i.High:F4} |") : " |");
+            md.Append('\n');
+        }
+        foreach (var (label, loss) in r.PerClassLogLoss) md.Append(c, $"| log-loss of {label} | {loss:F4} |{(intervals is null ? "" : " |")}\n");
+        if (intervals is not null)
+            md.Append(c, $"\n{level}s: percentile bootstrap over {intervals.Units:N0} {(intervals.Unit == "group" ? "groups (patients), each resampled whole, since one patient's cells err together" : "images")}; {intervals.Resamples:N0} resamples, seed {intervals.Seed}.\n");
         md.Append("\n## Confusion matrix (rows: true, columns: predicted)\n\n| |");
         foreach (var label in r.Labels) md.Append(c, $" {label} |");
         md.Append("\n| --- |").Append(string.Concat(r.Labels.Select(_ => " ---: |"))).Append('\n');

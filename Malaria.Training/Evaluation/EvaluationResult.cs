@@ -70,6 +70,9 @@ public sealed class EvaluationResult
     /// <summary>Counts: rows are true labels, columns predicted labels.</summary>
     public IReadOnlyList<IReadOnlyList<int>> ConfusionMatrix { get; init; } = [];
 
+    /// <summary>95 % bootstrap intervals of the headline metrics, by patient where the rows' patients are known.</summary>
+    public ConfidenceIntervals? Intervals { get; init; }
+
     /// <summary>The ROC curve (for the picture; not written to JSON).</summary>
     [JsonIgnore]
     public IReadOnlyList<RocPoint> RocCurve { get; init; } = [];

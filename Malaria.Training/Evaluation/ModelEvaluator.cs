@@ -5,12 +5,14 @@ namespace Malaria.Training.Evaluation;
 
 /// <summary>
 /// Measures a scored set: ML.NET's <c>MulticlassClassification.Evaluate</c> (accuracy, log-loss, confusion matrix)
-/// plus <see cref="BinaryMetrics"/> with one label as positive.
+/// plus <see cref="BinaryMetrics"/> with one label as positive, and <see cref="PatientBootstrap"/> intervals.
 /// </summary>
 public static class ModelEvaluator
 {
-    /// <summary>Evaluates <paramref name="set"/>; <paramref name="positiveLabel"/> must be one of its labels.</summary>
-    public static EvaluationResult Evaluate(MLContext mlContext, ScoredSet set, string positiveLabel, string part)
+    /// <summary>Evaluates <paramref name="set"/>; <paramref name="positiveLabel"/> must be one of its labels.
+    /// <paramref name="groups"/> names each row's group (patient) for the intervals; null when unknown.</summary>
+    public static EvaluationResult Evaluate(MLContext mlContext, ScoredSet set, string positiveLabel, string part,
+        IReadOnlyList<string>? groups = null)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(set);
@@ -50,6 +52,7 @@ public static class ModelEvaluator
             ConfusionMatrix = [.. Enumerable.Range(0, set.Labels.Count)
                 .Select(t => (IReadOnlyList<int>)[.. Enumerable.Range(0, set.Labels.Count).Select(p => (int)matrix.Counts[t][p])])],
             RocCurve = binary.RocCurve,
+            Intervals = PatientBootstrap.Compute(set, positive, groups),
         };
     }
 
