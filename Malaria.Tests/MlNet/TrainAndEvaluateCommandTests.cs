@@ -33,6 +33,31 @@ public class TrainAndEvaluateCommandTests
     }
 
     [Test]
+    public void EvaluatingTheShippedModelScoresWhatLoadDefaultClassifies()
+    {
+        using var tree = new TempFolder();
+        for (var p = 0; p < 4; p++)
+        {
+            tree.Write($"data/Parasitized/C{p}P1_cell_1.png", TestImages.Png(TestImages.Tint.Red, 64, 64, seed: 3 * p));
+            tree.Write($"data/Uninfected/C{p}P1_cell_2.png", TestImages.Png(TestImages.Tint.Blue, 64, 64, seed: 3 * p + 1));
+            tree.Write($"data/Uninfected/C{p}P1_cell_3.png", TestImages.Png(TestImages.Tint.Red, 60, 66, seed: 3 * p + 2));
+        }
+        var report = tree.Combine("report");
+        var (code, error) = Run("evaluate", "--model", "default", "--data", tree.Combine("data"), "--out", report);
+        Assert.That(code, Is.Zero, error);
+
+        using var classifier = MalariaClassifier.LoadDefault();
+        var images = Directory.GetFiles(tree.Combine("data"), "*.png", SearchOption.AllDirectories);
+        var right = images.Count(path => classifier.Classify(path).Label == Path.GetFileName(Path.GetDirectoryName(path)));
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "metrics.json")));
+        Assert.That(metrics.RootElement.GetProperty("accuracy").GetDouble(), Is.EqualTo((double)right / images.Length).Within(1e-9));
+        var intervals = metrics.RootElement.GetProperty("intervals");
+        Assert.That(intervals.GetProperty("unit").GetString(), Is.EqualTo("group"));
+        Assert.That(intervals.GetProperty("units").GetInt32(), Is.EqualTo(4));
+        Assert.That(File.ReadAllText(Path.Combine(report, "report.md")), Does.Contain("- trainer: cnn").And.Contain("95 % interval"));
+    }
+
+    [Test]
     public void TrainThenEvaluateWritesTheRunFolder()
     {
         var backbone = SharedData.MobileNetV2Onnx;

@@ -9,33 +9,51 @@ using Spectre.Console;
 namespace Malaria.Training.Commands;
 
 /// <summary>
-/// <c>evaluate --model FILE --data DIR [--split FILE --part test]</c>: scores labeled images with a saved model.zip
-/// (the whole pipeline, images in) and writes metrics.json, report.md and the pictures.
+/// <c>evaluate --model FILE|default --data DIR [--split FILE --part test]</c>: scores labeled images with a saved model.zip
+/// or model.onnx (the whole pipeline, images in), or with the model the inference package ships, and writes metrics.json,
+/// report.md and the pictures.
 /// </summary>
 public static class EvaluateCommand
 {
+    /// <summary>The <c>--model</c> value that names the model embedded in Malaria.Inference (<c>LoadDefault()</c>'s).</summary>
+    public const string ShippedModel = "default";
+
+    /// <summary>Where the shipped model's reports go by default, relative to the working folder.</summary>
+    public const string ShippedModelReports = "artifacts/default-model";
+
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model", "-m") { Description = "model.zip to evaluate (model.json must sit beside it).", Required = true };
+        var model = new Option<string>("--model", "-m")
+        {
+            Description = $"model.zip or model.onnx to evaluate (model.json must sit beside it), or '{ShippedModel}' for the model the inference package embeds.",
+            Required = true,
+        };
         var data = CommonOptions.Data(required: false);
         data.Description += " Every image is scored unless --split is given.";
         var groupPattern = CommonOptions.GroupPattern();
         var split = new Option<FileInfo?>("--split") { Description = "Split CSV; only the images of --part are scored." };
         var part = new Option<SplitPart>("--part") { Description = "Which part of --split to score.", DefaultValueFactory = _ => SplitPart.Test };
-        var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Folder for metrics.json, report.md and pictures. Default: evaluate-PART beside the model." };
+        var output = new Option<DirectoryInfo?>("--out", "-o")
+        {
+            Description = $"Folder for metrics.json, report.md and pictures. Default: evaluate-PART beside the model; for '{ShippedModel}', {ShippedModelReports}/evaluate-PART.",
+        };
         var command = new Command("evaluate", "Score labeled images with a saved model.zip and write ML.NET multiclass metrics, the Parasitized-positive binary view, a report and pictures.")
         {
             model, data, groupPattern, split, part, output,
         };
         command.SetAction(parse =>
         {
-            var modelPath = parse.GetRequiredValue(model).FullName;
+            var modelArgument = parse.GetRequiredValue(model);
+            var shipped = string.Equals(modelArgument, ShippedModel, StringComparison.Ordinal);
+            var modelPath = shipped ? DefaultModel.Unpack() : Path.GetFullPath(modelArgument);
             var splitPath = parse.GetValue(split)?.FullName;
             var dataFolder = parse.GetValue(data)?.FullName;
             if (splitPath is null && dataFolder is null) throw new CommandLineException("Give --data DIR or --split FILE.");
             var partName = splitPath is null ? "all" : parse.GetValue(part).ToString().ToLowerInvariant();
             RequireModel(modelPath);
-            var outFolder = parse.GetValue(output)?.FullName ?? Path.Combine(Path.GetDirectoryName(modelPath)!, $"evaluate-{partName}");
+            // The shipped model unpacks into a temporary folder; its reports go where a user looks for outputs.
+            var outFolder = parse.GetValue(output)?.FullName
+                ?? Path.Combine(shipped ? Path.GetFullPath(ShippedModelReports) : Path.GetDirectoryName(modelPath)!, $"evaluate-{partName}");
             var images = splitPath is not null
                 ? [.. SplitFile.Read(splitPath).Where(e => e.Part == parse.GetValue(part)).Select(e => e.Image)]
                 : CommonOptions.LoadDataset(dataFolder!, parse.GetValue(groupPattern)).Images;
@@ -111,7 +129,7 @@ public static class EvaluateCommand
     private static EvaluationResult Report(string modelPath, ModelCard card, IReadOnlyList<LabeledImage> images, string partName, string outFolder,
         (ScoredSet Scored, TimeSpan Elapsed) scoring, MLContext mlContext)
     {
-        var result = ModelEvaluator.Evaluate(mlContext, scoring.Scored, card.PositiveLabel, partName);
+        var result = ModelEvaluator.Evaluate(mlContext, scoring.Scored, card.PositiveLabel, partName, [.. images.Select(i => i.Group)]);
         string? perGroup = null;
         if (images.Select(i => i.Group).Distinct().Skip(1).Any())
         {
