@@ -34,7 +34,12 @@ public class CompareCommandTests
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "compare.json")));
         var row = json.RootElement.EnumerateArray().Single();
         Assert.That(row.GetProperty("name").GetString(), Is.EqualTo("cnn"));
-        Assert.That(row.GetProperty("metrics").GetProperty("accuracy").GetDouble(), Is.InRange(0.0, 1.0));
+        var accuracy = row.GetProperty("metrics").GetProperty("accuracy").GetDouble();
+        Assert.That(accuracy, Is.InRange(0.0, 1.0));
+        // The test part's patients resampled: the interval holds the measured accuracy and sits in [0, 1].
+        var interval = row.GetProperty("accuracyInterval");
+        Assert.That(interval.GetProperty("low").GetDouble(), Is.InRange(0.0, accuracy));
+        Assert.That(interval.GetProperty("high").GetDouble(), Is.InRange(accuracy, 1.0));
         Assert.That(row.GetProperty("modelBytes").GetInt64(), Is.GreaterThan(100_000));
         Assert.That(row.GetProperty("singleImageMilliseconds").GetDouble(), Is.GreaterThan(0));
         Assert.That(row.GetProperty("batchImagesPerSecond").GetDouble(), Is.GreaterThan(0));

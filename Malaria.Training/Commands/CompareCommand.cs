@@ -6,6 +6,7 @@ using System.Text.Json;
 using Malaria.Inference;
 using Malaria.Inference.IO;
 using Malaria.Training.Data;
+using Malaria.Training.Evaluation;
 using Malaria.Training.Torch;
 using SkiaSharp;
 using Spectre.Console;
@@ -121,9 +122,10 @@ public static class CompareCommand
         File.Exists(Path.Combine(run, "checkpoint.bin")) && File.Exists(Path.Combine(run, "split.csv"))
         && FileHash.Sha256(Path.Combine(run, "split.csv")) == splitSha256 && !File.Exists(Path.Combine(run, "metrics.json"));
 
-    /// <summary>One model's line of the table.</summary>
+    /// <summary>One model's line of the table; <see cref="AccuracyInterval"/> is the evaluation's 95 % patient-bootstrap
+    /// interval (null for runs evaluated before intervals were written).</summary>
     public sealed record ComparisonRow(string Name, IDictionary<string, double> Metrics, long ModelBytes, double SingleImageMilliseconds,
-        double BatchImagesPerSecond, double? TrainingSeconds, double? TrainingImagesPerSecond, string ModelPath);
+        double BatchImagesPerSecond, double? TrainingSeconds, double? TrainingImagesPerSecond, string ModelPath, Interval? AccuracyInterval = null);
 
     /// <summary>Reads a run's test metrics and times the exported model through the inference library.</summary>
     public static ComparisonRow Measure(string name, string run, IReadOnlyList<string> testImages)
@@ -134,6 +136,9 @@ public static class CompareCommand
         var metrics = new Dictionary<string, double>();
         foreach (var key in new[] { "accuracy", "precision", "recall", "specificity", "f1", "auc" })
             if (json.RootElement.TryGetProperty(key, out var value)) metrics[key] = value.GetDouble();
+        Interval? accuracyInterval = json.RootElement.TryGetProperty("intervals", out var intervals)
+            && intervals.TryGetProperty("metrics", out var byMetric) && byMetric.TryGetProperty("accuracy", out var accuracy)
+            ? new Interval(accuracy.GetProperty("low").GetDouble(), accuracy.GetProperty("high").GetDouble()) : null;
 
         using var classifier = MalariaClassifier.Load(modelPath);
         var sample = testImages.Take(64).ToList();
@@ -158,17 +163,18 @@ public static class CompareCommand
         double? trainingRate = card.Properties?.TryGetValue("imagesPerSecond", out var rate) == true
             && double.TryParse(rate, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
         return new ComparisonRow(name, metrics, new FileInfo(modelPath).Length, single.Order().ElementAt(single.Count / 2), throughput,
-            card.TrainingSeconds, trainingRate, modelPath);
+            card.TrainingSeconds, trainingRate, modelPath, accuracyInterval);
     }
 
     /// <summary>Writes compare.md, compare.json and one picture with every confusion matrix.</summary>
     public static void Write(string folder, IReadOnlyList<ComparisonRow> rows)
     {
-        var md = new StringBuilder("| model | accuracy | precision | recall | F1 | ROC AUC | model size | single image (median) | batch throughput | training time | training speed |\n")
-            .Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        var md = new StringBuilder("| model | accuracy | accuracy, 95 % interval by patient | precision | recall | F1 | ROC AUC | model size | single image (median) | batch throughput | training time | training speed |\n")
+            .Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         string M(ComparisonRow r, string key) => r.Metrics.TryGetValue(key, out var v) ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";
+        string I(ComparisonRow r) => r.AccuracyInterval is { } i ? string.Create(CultureInfo.InvariantCulture, $"{i.Low:F4}-{i.High:F4}") : "-";
         foreach (var r in rows)
-            md.Append(CultureInfo.InvariantCulture, $"| {r.Name} | {M(r, "accuracy")} | {M(r, "precision")} | {M(r, "recall")} | {M(r, "f1")} | {M(r, "auc")} | {r.ModelBytes / 1048576.0:F2} MB | {r.SingleImageMilliseconds:F1} ms | {r.BatchImagesPerSecond:F0} images/s | {(r.TrainingSeconds is { } t ? $"{t:F0} s" : "-")} | {(r.TrainingImagesPerSecond is { } v ? $"{v:F0} images/s" : "-")} |\n");
+            md.Append(CultureInfo.InvariantCulture, $"| {r.Name} | {M(r, "accuracy")} | {I(r)} | {M(r, "precision")} | {M(r, "recall")} | {M(r, "f1")} | {M(r, "auc")} | {r.ModelBytes / 1048576.0:F2} MB | {r.SingleImageMilliseconds:F1} ms | {r.BatchImagesPerSecond:F0} images/s | {(r.TrainingSeconds is { } t ? $"{t:F0} s" : "-")} | {(r.TrainingImagesPerSecond is { } v ? $"{v:F0} images/s" : "-")} |\n");
         AtomicFile.WriteAllText(Path.Combine(folder, "compare.md"), md.ToString());
         AtomicFile.WriteAllText(Path.Combine(folder, "compare.json"), JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
         AtomicFile.WriteAllBytes(Path.Combine(folder, "confusion-matrices.png"), SideBySide(rows.Select(r => Path.Combine(Path.GetDirectoryName(r.ModelPath)!, "confusion-matrix.png")).ToList(), rows.Select(r => r.Name).ToList()));
