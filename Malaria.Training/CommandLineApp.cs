@@ -29,6 +29,7 @@ public static class CommandLineApp
             EvaluateCommand.Create(),
             CompareCommand.Create(),
             CrossValidateCommand.Create(),
+            CompareCrossValidationsCommand.Create(),
         };
         return root;
     }

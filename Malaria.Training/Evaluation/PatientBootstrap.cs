@@ -66,17 +66,18 @@ public static class PatientBootstrap
             if (!double.IsNaN(m.RocAuc)) samples["auc"].Add(m.RocAuc);
         }
         var metrics = samples.Where(kv => kv.Value.Count > 0)
-            .ToDictionary(kv => kv.Key, kv => Percentiles(kv.Value));
+            .ToDictionary(kv => kv.Key, kv => PercentileInterval(kv.Value));
         return new ConfidenceIntervals(byGroup ? "group" : "image", units.Count, resamples, Level, seed, metrics);
     }
 
     /// <summary>Rows per group, groups in ordinal order of their names so that the draw does not depend on row order.</summary>
-    private static List<int[]> Units(int rows, IReadOnlyList<string>? groups) => groups is null
+    internal static List<int[]> Units(int rows, IReadOnlyList<string>? groups) => groups is null
         ? [Enumerable.Range(0, rows).ToArray()]
         : [.. Enumerable.Range(0, rows).GroupBy(row => groups[row], StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.ToArray())];
 
-    private static Interval Percentiles(List<double> values)
+    /// <summary>The central <see cref="Level"/> share of <paramref name="values"/> (sorted in place).</summary>
+    internal static Interval PercentileInterval(List<double> values)
     {
         values.Sort();
         var tail = (1 - Level) / 2;

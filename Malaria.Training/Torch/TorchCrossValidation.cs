@@ -40,9 +40,7 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         Directory.CreateDirectory(output);
         var pool = split.Where(e => e.Part != SplitPart.Test).Select(e => e.Image).ToList();
         var foldOf = PatientFolds.Assign(pool, folds, options.Seed);
-        var labels = pool.Select(i => i.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        if (labels.Count != 2) throw new CommandLineException($"The TorchSharp trainers are binary; the training and validation parts have {labels.Count} labels.");
-        var positive = labels.Contains(TorchTrainingData.DefaultPositiveLabel) ? labels.IndexOf(TorchTrainingData.DefaultPositiveLabel) : 0;
+        var (labels, positive) = LabelsOf(pool);
         SplitFile.Write(Path.Combine(output, "split.csv"), split);
 
         TorchNativeRuntime.EnsureLoaded();
@@ -138,6 +136,38 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         AtomicFile.WriteAllText(Path.Combine(output, ResultFile), JsonSerializer.Serialize(summary, new JsonSerializerOptions(TorchCheckpoint.JsonOptions) { WriteIndented = true }));
         AtomicFile.WriteAllText(Path.Combine(output, ReportFile), Report(cv));
         return cv;
+    }
+
+    /// <summary>The labels in score order and the positive one's index, as the folds were trained with them.</summary>
+    public static (List<string> Labels, int Positive) LabelsOf(IEnumerable<LabeledImage> pool)
+    {
+        var labels = pool.Select(i => i.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (labels.Count != 2) throw new CommandLineException($"The TorchSharp trainers are binary; the training and validation parts have {labels.Count} labels.");
+        return (labels, labels.Contains(TorchTrainingData.DefaultPositiveLabel) ? labels.IndexOf(TorchTrainingData.DefaultPositiveLabel) : 0);
+    }
+
+    /// <summary>The finished folds of a cross-validation folder (those with a fold file), in fold order.</summary>
+    public static IReadOnlyList<CrossValidationFold> ReadFinishedFolds(string output)
+    {
+        if (!Directory.Exists(output)) throw new CommandLineException($"Cross-validation folder '{output}' does not exist.");
+        var folds = Directory.GetDirectories(output, "fold-*")
+            .Select(folder => Path.Combine(folder, FoldResultFile))
+            .Where(File.Exists)
+            .Select(path =>
+            {
+                try
+                {
+                    return JsonSerializer.Deserialize<CrossValidationFold>(File.ReadAllText(path), TorchCheckpoint.JsonOptions)
+                        ?? throw new InvalidDataException("it is empty");
+                }
+                catch (Exception ex) when (ex is JsonException or InvalidDataException)
+                {
+                    throw new CommandLineException($"Fold file '{path}' could not be read: {ex.Message}", ex);
+                }
+            })
+            .OrderBy(f => f.Fold)
+            .ToList();
+        return folds.Count > 0 ? folds : throw new CommandLineException($"'{output}' holds no finished fold (fold-N/{FoldResultFile}); is it a crossvalidate --out folder?");
     }
 
     /// <summary>The images of <paramref name="set"/> whose index passes <paramref name="keep"/>, in order.</summary>
