@@ -37,7 +37,7 @@ public static class EvaluateCommand
         {
             Description = $"Folder for metrics.json, report.md and pictures. Default: evaluate-PART beside the model; for '{ShippedModel}', {ShippedModelReports}/evaluate-PART.",
         };
-        var command = new Command("evaluate", "Score labeled images with a saved model.zip and write ML.NET multiclass metrics, the Parasitized-positive binary view, a report and pictures.")
+        var command = new Command("evaluate", "Score labeled images with a saved model (zip or ONNX, or the shipped one) and write ML.NET multiclass metrics, the Parasitized-positive binary view with 95 % intervals by patient, a report and pictures.")
         {
             model, data, groupPattern, split, part, output,
         };
