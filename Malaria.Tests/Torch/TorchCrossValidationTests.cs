@@ -59,6 +59,12 @@ public class TorchCrossValidationTests
         Assert.That(result.ViewsThreshold.FoldThresholds, Has.Length.EqualTo(3));
         var report = File.ReadAllText(Path.Combine(output, TorchCrossValidation.ReportFile));
         Assert.That(report, Does.Contain("Decision threshold (one view)").And.Contain("Decision threshold (8 views)"));
+        // The pooled intervals resample the 9 non-test patients and hold the pooled accuracy.
+        Assert.That((result.Intervals.Unit, result.Intervals.Units), Is.EqualTo(("group", 9)));
+        var accuracy = result.Intervals.Metrics["accuracy"];
+        Assert.That(result.Pooled.Accuracy, Is.InRange(accuracy.Low, accuracy.High));
+        Assert.That(result.ViewsIntervals.Metrics["accuracy"].High, Is.LessThanOrEqualTo(1.0));
+        Assert.That(report, Does.Contain("95 % intervals, the 9 patients resampled whole"));
         foreach (var file in new[] { TorchCrossValidation.ResultFile, TorchCrossValidation.ReportFile, TorchCrossValidation.RefitSplitFile })
             Assert.That(File.Exists(Path.Combine(output, file)), file);
 

@@ -26,38 +26,57 @@ public static class PatientBootstrap
         int resamples = DefaultResamples, int seed = DefaultSeed)
     {
         ArgumentNullException.ThrowIfNull(set);
+        var predictedIndex = Enumerable.Range(0, set.Count).Select(set.Predicted).ToArray();
+        return Compute(
+            [.. predictedIndex.Select((p, row) => p == set.Truth[row])],
+            [.. set.Truth.Select(t => t == positiveIndex)],
+            [.. predictedIndex.Select(p => p == positiveIndex)],
+            [.. set.Scores.Select(s => (double)s[positiveIndex])],
+            groups, resamples, seed);
+    }
+
+    /// <summary>
+    /// Intervals from per-row facts: whether the row was classified right (over all labels), whether it is positive,
+    /// whether it was called positive, and its positive-class score.
+    /// </summary>
+    public static ConfidenceIntervals Compute(IReadOnlyList<bool> correct, IReadOnlyList<bool> isPositive, IReadOnlyList<bool> predictedPositive,
+        IReadOnlyList<double> positiveScore, IReadOnlyList<string>? groups, int resamples = DefaultResamples, int seed = DefaultSeed)
+    {
+        ArgumentNullException.ThrowIfNull(correct);
         ArgumentOutOfRangeException.ThrowIfLessThan(resamples, 1);
-        if (groups is not null && groups.Count != set.Count)
-            throw new ArgumentException($"{groups.Count} group names for {set.Count} rows.", nameof(groups));
-        var units = Units(set.Count, groups);
+        var rows = correct.Count;
+        if (isPositive.Count != rows || predictedPositive.Count != rows || positiveScore.Count != rows)
+            throw new ArgumentException("Correctness, truth, predictions and scores must have one entry per row.");
+        if (groups is not null && groups.Count != rows)
+            throw new ArgumentException($"{groups.Count} group names for {rows} rows.", nameof(groups));
+        var units = Units(rows, groups);
         var byGroup = units.Count > 1;
-        if (!byGroup) units = [.. Enumerable.Range(0, set.Count).Select(row => new[] { row })];
+        if (!byGroup) units = [.. Enumerable.Range(0, rows).Select(row => new[] { row })];
 
         var samples = new Dictionary<string, List<double>>
         {
             ["accuracy"] = [], ["precision"] = [], ["recall"] = [], ["specificity"] = [], ["f1"] = [], ["auc"] = [],
         };
         var random = new Random(seed);
-        var truth = new List<bool>(set.Count);
-        var predicted = new List<bool>(set.Count);
-        var score = new List<double>(set.Count);
+        var truth = new List<bool>(rows);
+        var predicted = new List<bool>(rows);
+        var score = new List<double>(rows);
         for (var r = 0; r < resamples; r++)
         {
             truth.Clear(); predicted.Clear(); score.Clear();
-            var correct = 0;
+            var right = 0;
             for (var u = 0; u < units.Count; u++)
             {
                 foreach (var row in units[random.Next(units.Count)])
                 {
-                    var predictedIndex = set.Predicted(row);
-                    if (predictedIndex == set.Truth[row]) correct++;
-                    truth.Add(set.Truth[row] == positiveIndex);
-                    predicted.Add(predictedIndex == positiveIndex);
-                    score.Add(set.Scores[row][positiveIndex]);
+                    if (correct[row]) right++;
+                    truth.Add(isPositive[row]);
+                    predicted.Add(predictedPositive[row]);
+                    score.Add(positiveScore[row]);
                 }
             }
             var m = BinaryMetrics.Compute(truth, predicted, score);
-            samples["accuracy"].Add((double)correct / truth.Count);
+            samples["accuracy"].Add((double)right / truth.Count);
             // A resample without a case of a ratio's denominator has no value for it: left out, not counted as 0.
             if (m.TruePositives + m.FalsePositives > 0) samples["precision"].Add(m.Precision);
             if (m.TruePositives + m.FalseNegatives > 0) samples["recall"].Add(m.Recall);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Malaria.Inference.IO;
 using Malaria.Training.Data;
+using Malaria.Training.Evaluation;
 using TorchSharp;
 
 namespace Malaria.Training.Torch;
@@ -15,7 +16,8 @@ internal sealed record CrossValidationFold(int Fold, IReadOnlyDictionary<string,
 
 /// <summary>What <see cref="TorchCrossValidation.Run"/> measured: every fold, and all held-out images pooled.</summary>
 internal sealed record CrossValidationResult(IReadOnlyList<CrossValidationFold> Folds, BinaryClassificationMetrics Pooled,
-    BinaryClassificationMetrics PooledViews, double[] MeanEpochAccuracy, ThresholdChoice Threshold, ThresholdChoice ViewsThreshold, string RefitSplitPath);
+    BinaryClassificationMetrics PooledViews, double[] MeanEpochAccuracy, ThresholdChoice Threshold, ThresholdChoice ViewsThreshold, string RefitSplitPath,
+    ConfidenceIntervals Intervals, ConfidenceIntervals ViewsIntervals);
 
 /// <summary>
 /// Patient-level k-fold cross-validation of one TorchSharp configuration on the training and validation patients of a
@@ -119,9 +121,13 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         // A cut is cross-fitted for each scoring, since the model is shipped with one or the other.
         var threshold = DecisionThreshold.CrossFit([.. results.Select(f => (f.Labels, f.Probabilities))], positive);
         var viewsThreshold = DecisionThreshold.CrossFit([.. results.Select(f => (f.Labels, f.ViewProbabilities))], positive);
+        var groupOf = pool.ToDictionary(i => i.Path, i => i.Group, StringComparer.Ordinal);
+        List<string> groups = [.. results.SelectMany(f => f.Paths).Select(path => groupOf[path])];
+        var intervals = PooledIntervals(results, f => f.Probabilities, positive, groups);
+        var viewsIntervals = PooledIntervals(results, f => f.ViewProbabilities, positive, groups);
         var refit = Path.Combine(output, RefitSplitFile);
         SplitFile.Write(refit, PatientSplitter.MergeValidationIntoTraining(split));
-        var cv = new CrossValidationResult(results, pooled, pooledViews, meanEpoch, threshold, viewsThreshold, refit);
+        var cv = new CrossValidationResult(results, pooled, pooledViews, meanEpoch, threshold, viewsThreshold, refit, intervals, viewsIntervals);
         var summary = new
         {
             options = Describe(options),
@@ -131,6 +137,8 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             meanEpochAccuracy = meanEpoch,
             threshold,
             viewsThreshold,
+            intervals,
+            viewsIntervals,
             perFold = results.Select(f => new { f.Fold, f.Patients, heldOutImages = f.Paths.Count, f.TrainImages, f.TrainingSeconds, accuracy = f.HeldOut.Accuracy, viewsAccuracy = f.HeldOutViews.Accuracy }),
         };
         AtomicFile.WriteAllText(Path.Combine(output, ResultFile), JsonSerializer.Serialize(summary, new JsonSerializerOptions(TorchCheckpoint.JsonOptions) { WriteIndented = true }));
@@ -168,6 +176,17 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             .OrderBy(f => f.Fold)
             .ToList();
         return folds.Count > 0 ? folds : throw new CommandLineException($"'{output}' holds no finished fold (fold-N/{FoldResultFile}); is it a crossvalidate --out folder?");
+    }
+
+    /// <summary>Patient-bootstrap intervals of the pooled held-out metrics of one scoring, at the 0.5 cut the pooled metrics use.</summary>
+    private static ConfidenceIntervals PooledIntervals(IReadOnlyList<CrossValidationFold> folds, Func<CrossValidationFold, float[]> probabilitiesOf,
+        int positive, IReadOnlyList<string> groups)
+    {
+        bool[] isPositive = [.. folds.SelectMany(f => f.Labels).Select(label => label == positive)];
+        float[] probabilities = [.. folds.SelectMany(probabilitiesOf)];
+        bool[] called = [.. probabilities.Select(p => p >= 0.5f)];
+        return PatientBootstrap.Compute([.. isPositive.Zip(called, (truth, call) => truth == call)], isPositive, called,
+            [.. probabilities.Select(p => (double)p)], groups);
     }
 
     /// <summary>The images of <paramref name="set"/> whose index passes <paramref name="keep"/>, in order.</summary>
@@ -216,6 +235,11 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         r.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, m) in new[] { ("one view", cv.Pooled), ("8 views averaged", cv.PooledViews) })
             r.AppendLine(string.Create(inv, $"| {name} | {m.Accuracy:F4} | {m.Precision:F4} | {m.Recall:F4} | {m.F1:F4} | {m.Auc:F4} | {m.LogLoss:F4} |"));
+        r.AppendLine();
+        string Range(ConfidenceIntervals i, string key) => i.Metrics.TryGetValue(key, out var v) ? string.Create(inv, $"{v.Low:F4}-{v.High:F4}") : "-";
+        r.AppendLine(string.Create(inv, $"95 % intervals, the {cv.Intervals.Units} patients resampled whole ({cv.Intervals.Resamples:N0} draws, seed {cv.Intervals.Seed}): ") +
+            $"accuracy {Range(cv.Intervals, "accuracy")} (8 views {Range(cv.ViewsIntervals, "accuracy")}), recall {Range(cv.Intervals, "recall")}, AUC {Range(cv.Intervals, "auc")}. " +
+            "To compare two configurations on the same folds, use `compare-cv`: their intervals overlap even when one is reliably better.");
         r.AppendLine();
         r.AppendLine("| fold | patients | held-out cells | accuracy | 8 views | training |");
         r.AppendLine("|---:|---:|---:|---:|---:|---:|");
