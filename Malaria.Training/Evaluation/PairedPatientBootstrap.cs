@@ -21,9 +21,7 @@ public static class PairedPatientBootstrap
         if (groups is not null && groups.Count != cells) throw new ArgumentException($"{groups.Count} group names for {cells} cells.", nameof(groups));
         if (cells == 0) throw new ArgumentException("No cells to compare.", nameof(baselineCorrect));
 
-        var units = PatientBootstrap.Units(cells, groups);
-        var byGroup = units.Count > 1;
-        if (!byGroup) units = [.. Enumerable.Range(0, cells).Select(row => new[] { row })];
+        var (units, unit) = PatientBootstrap.Units(cells, groups);
         // Each unit reduces to its size and its net difference in correct cells.
         var size = units.Select(u => u.Length).ToArray();
         var net = units.Select(u => u.Sum(row => (candidateCorrect[row] ? 1 : 0) - (baselineCorrect[row] ? 1 : 0))).ToArray();
@@ -49,7 +47,7 @@ public static class PairedPatientBootstrap
             if (baselineCorrect[i] && !candidateCorrect[i]) onlyBaseline++;
             if (candidateCorrect[i] && !baselineCorrect[i]) onlyCandidate++;
         }
-        return new PairedDifference(cells, byGroup ? "group" : "image", units.Count, baselineCorrect.Count(c => c), candidateCorrect.Count(c => c),
+        return new PairedDifference(cells, unit, units.Count, baselineCorrect.Count(c => c), candidateCorrect.Count(c => c),
             onlyBaseline, onlyCandidate, PatientBootstrap.PercentileInterval(differences), (double)ahead / resamples,
             resamples, PatientBootstrap.Level, seed);
     }

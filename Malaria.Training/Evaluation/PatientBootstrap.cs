@@ -49,9 +49,7 @@ public static class PatientBootstrap
             throw new ArgumentException("Correctness, truth, predictions and scores must have one entry per row.");
         if (groups is not null && groups.Count != rows)
             throw new ArgumentException($"{groups.Count} group names for {rows} rows.", nameof(groups));
-        var units = Units(rows, groups);
-        var byGroup = units.Count > 1;
-        if (!byGroup) units = [.. Enumerable.Range(0, rows).Select(row => new[] { row })];
+        var (units, unit) = Units(rows, groups);
 
         var samples = new Dictionary<string, List<double>>
         {
@@ -86,14 +84,20 @@ public static class PatientBootstrap
         }
         var metrics = samples.Where(kv => kv.Value.Count > 0)
             .ToDictionary(kv => kv.Key, kv => PercentileInterval(kv.Value));
-        return new ConfidenceIntervals(byGroup ? "group" : "image", units.Count, resamples, Level, seed, metrics);
+        return new ConfidenceIntervals(unit, units.Count, resamples, Level, seed, metrics);
     }
 
-    /// <summary>Rows per group, groups in ordinal order of their names so that the draw does not depend on row order.</summary>
-    internal static List<int[]> Units(int rows, IReadOnlyList<string>? groups) => groups is null
-        ? [Enumerable.Range(0, rows).ToArray()]
-        : [.. Enumerable.Range(0, rows).GroupBy(row => groups[row], StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.ToArray())];
+    /// <summary>
+    /// What one draw resamples: the rows of each group (<c>group</c>), groups in ordinal order of their names so that the
+    /// draw does not depend on row order; or each row alone (<c>image</c>) when there are no groups or only one.
+    /// </summary>
+    internal static (List<int[]> Units, string Unit) Units(int rows, IReadOnlyList<string>? groups)
+    {
+        var byGroup = groups is null ? null
+            : Enumerable.Range(0, rows).GroupBy(row => groups[row], StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.ToArray()).ToList();
+        return byGroup is { Count: > 1 } ? (byGroup, "group") : ([.. Enumerable.Range(0, rows).Select(row => new[] { row })], "image");
+    }
 
     /// <summary>The central <see cref="Level"/> share of <paramref name="values"/> (sorted in place).</summary>
     internal static Interval PercentileInterval(List<double> values)
