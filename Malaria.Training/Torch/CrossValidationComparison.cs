@@ -69,8 +69,8 @@ internal sealed record CrossValidationComparison(string Baseline, string Candida
             for (var row = 0; row < b.Paths.Count; row++)
             {
                 var other = candidateRow[b.Paths[row]];
-                var bRight = Correct(b.Labels[row], (views ? b.ViewProbabilities : b.Probabilities)[row], positive);
-                var cRight = Correct(c.Labels[other], (views ? c.ViewProbabilities : c.Probabilities)[other], positive);
+                var bRight = DecisionThreshold.IsRight(b.Labels[row], (views ? b.ViewProbabilities : b.Probabilities)[row], positive);
+                var cRight = DecisionThreshold.IsRight(c.Labels[other], (views ? c.ViewProbabilities : c.Probabilities)[other], positive);
                 baselineCorrect.Add(bRight);
                 candidateCorrect.Add(cRight);
                 groups.Add(groupOf.TryGetValue(b.Paths[row], out var g) ? g
@@ -82,9 +82,6 @@ internal sealed record CrossValidationComparison(string Baseline, string Candida
         }
         return new ScoringComparison(name, PairedPatientBootstrap.Compare(baselineCorrect, candidateCorrect, groups), perFold);
     }
-
-    // The cut the folds' own metrics use: positive from probability 0.5.
-    private static bool Correct(int label, float positiveProbability, int positive) => (positiveProbability >= 0.5f) == (label == positive);
 
     /// <summary>The report: settings that differ, the pooled difference per scoring with its interval, and each fold.</summary>
     public string ToMarkdown()

@@ -30,12 +30,19 @@ internal static class DecisionThreshold
             .First().Threshold;
     }
 
+    /// <summary>The cut the trainer's metrics use unless one is chosen.</summary>
+    public const double Default = 0.5;
+
+    /// <summary>Whether a cell is called right when probabilities at or above <paramref name="threshold"/> are called positive.</summary>
+    public static bool IsRight(int label, float positiveProbability, int positiveIndex, double threshold = Default) =>
+        (positiveProbability >= threshold) == (label == positiveIndex);
+
     /// <summary>Cells called correctly when those with probability at or above <paramref name="threshold"/> are called positive.</summary>
     public static int Correct(IReadOnlyList<int> labels, IReadOnlyList<float> positiveProbability, int positiveIndex, double threshold)
     {
         var correct = 0;
         for (var i = 0; i < labels.Count; i++)
-            if ((positiveProbability[i] >= threshold) == (labels[i] == positiveIndex)) correct++;
+            if (IsRight(labels[i], positiveProbability[i], positiveIndex, threshold)) correct++;
         return correct;
     }
 

@@ -182,10 +182,12 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
     private static ConfidenceIntervals PooledIntervals(IReadOnlyList<CrossValidationFold> folds, Func<CrossValidationFold, float[]> probabilitiesOf,
         int positive, IReadOnlyList<string> groups)
     {
-        bool[] isPositive = [.. folds.SelectMany(f => f.Labels).Select(label => label == positive)];
+        int[] labels = [.. folds.SelectMany(f => f.Labels)];
         float[] probabilities = [.. folds.SelectMany(probabilitiesOf)];
-        bool[] called = [.. probabilities.Select(p => p >= 0.5f)];
-        return PatientBootstrap.Compute([.. isPositive.Zip(called, (truth, call) => truth == call)], isPositive, called,
+        return PatientBootstrap.Compute(
+            [.. labels.Select((label, i) => DecisionThreshold.IsRight(label, probabilities[i], positive))],
+            [.. labels.Select(label => label == positive)],
+            [.. probabilities.Select(p => p >= DecisionThreshold.Default)],
             [.. probabilities.Select(p => (double)p)], groups);
     }
 
