@@ -17,7 +17,8 @@ public static class DefaultJob
     /// Malaria.Training/Torch/README.md): two conv blocks in the first two stages, label smoothing 0.1, 40 epochs, and
     /// every image scored as the mean of its 8 rotations and mirror images (inside the exported graph). On fresh seed-7
     /// folds, run to confirm the lead seen on the seed-42 folds, this pooled 11,262 of 11,656 held-out cells (96.62 %)
-    /// against 11,243 for the previous default (30 epochs), a paired patient-bootstrap interval of +0.02 to +0.30 points.
+    /// against 11,243 for 30 epochs with 8 views (a paired patient-bootstrap interval of +0.02 to +0.30 points) and
+    /// 11,231 for the previous default, 30 epochs with one view.
     /// The 8 views cost about 8 times the inference work per cell (docs/inference-benchmarks.md); a caller who needs the
     /// speed can train with one view.
     /// </summary>
