@@ -103,6 +103,7 @@ public class CompareCommandTests
     [TestCase("weightAverageDecay", "0.998")]
     [TestCase("labelSmoothing", "0.1")]
     [TestCase("mixupAlpha", "0.2")]
+    [TestCase("backboneLrFactor", "0.3")]
     public void ARunWithAnotherLayoutOrViewAveragingIsNotReused(string property, string value)
     {
         using var tree = new TempFolder();

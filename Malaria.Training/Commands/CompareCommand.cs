@@ -91,7 +91,7 @@ public static class CompareCommand
 
     // Card properties a TorchSharp run records only when trained or exported unlike compare's contenders
     // (--average-views, --threshold, --weight-average, --label-smoothing, --mixup): such a run is another model.
-    private static readonly string[] OtherModelProperties = ["views", "decisionThreshold", "weightAverageDecay", "labelSmoothing", "mixupAlpha"];
+    private static readonly string[] OtherModelProperties = ["views", "decisionThreshold", "weightAverageDecay", "labelSmoothing", "mixupAlpha", "backboneLrFactor"];
 
     /// <summary>
     /// True when <paramref name="run"/> holds a finished model (model.zip, model.json, metrics.json) whose card says it was

@@ -137,7 +137,7 @@ public static class TorchTrainCommand
             BatchSize = parse.GetValue(s.BatchSize) ?? 64,
             Epochs = parse.GetValue(s.Epochs) ?? DefaultEpochs(mobileNet),
             LearningRate = parse.GetValue(s.LearningRate) ?? (mobileNet ? 1e-3 : 3e-3),
-            BackboneLearningRateFactor = parse.GetValue(s.BackboneLrFactor) ?? 0.1,
+            BackboneLearningRateFactor = parse.GetValue(s.BackboneLrFactor) ?? TorchTrainingOptions.DefaultBackboneLearningRateFactor,
             Schedule = parse.GetValue(s.Schedule) == "cosine" ? LearningRateSchedule.Cosine : LearningRateSchedule.OneCycle,
             WarmupEpochs = parse.GetValue(s.Warmup) ?? 1,
             WeightDecay = parse.GetValue(s.WeightDecay) ?? 0.01,

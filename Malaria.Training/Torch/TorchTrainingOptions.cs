@@ -56,7 +56,9 @@ internal sealed record TorchTrainingOptions
     public double LearningRate { get; init; } = 3e-3;
 
     /// <summary>Fine-tuning: the backbone's rate is <see cref="LearningRate"/> times this.</summary>
-    public double BackboneLearningRateFactor { get; init; } = 0.1;
+    public double BackboneLearningRateFactor { get; init; } = DefaultBackboneLearningRateFactor;
+
+    public const double DefaultBackboneLearningRateFactor = 0.1;
 
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.OneCycle;
     public double WarmupEpochs { get; init; } = 1;
@@ -124,5 +126,8 @@ internal sealed record TorchTrainingOptions
         if (Augmentation.Shift > 0) yield return new("shift", Augmentation.Shift.ToString(inv));
         if (MixupAlpha > 0) yield return new("mixupAlpha", MixupAlpha.ToString(inv));
         if (WeightAverageDecay > 0) yield return new("weightAverageDecay", WeightAverageDecay.ToString(inv));
+        // Only a fine-tuned MobileNetV2 has a backbone trained at its own rate; elsewhere the factor changes nothing.
+        if (Architecture == TorchArchitecture.MobileNetV2 && !FreezeBackbone && BackboneLearningRateFactor != DefaultBackboneLearningRateFactor)
+            yield return new("backboneLrFactor", BackboneLearningRateFactor.ToString(inv));
     }
 }
