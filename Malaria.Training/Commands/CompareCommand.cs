@@ -90,7 +90,7 @@ public static class CompareCommand
     internal sealed record RunSettings(string Trainer, bool FreezeBackbone, string SplitSha256, int Seed, int? EpochCap, int? ImageSize = null);
 
     // Card properties a TorchSharp run records only when trained or exported unlike compare's contenders
-    // (--average-views, --threshold, --weight-average, --label-smoothing, --mixup): such a run is another model.
+    // (--average-views, --threshold, --weight-average, --label-smoothing, --mixup, --backbone-lr-factor): such a run is another model.
     private static readonly string[] OtherModelProperties = ["views", "decisionThreshold", "weightAverageDecay", "labelSmoothing", "mixupAlpha", "backboneLrFactor"];
 
     /// <summary>
