@@ -9,18 +9,16 @@ namespace Malaria.Training.Commands;
 /// </summary>
 public static class DefaultJob
 {
-    /// <summary>The trainer used: the small CNN, the best model per second of training on two cores.</summary>
+    /// <summary>The trainer used: the small CNN, chosen for the accuracy it reaches per second of training on a few CPU cores.</summary>
     public const string Trainer = "cnn";
 
     /// <summary>
-    /// The CNN settings chosen by 5-fold patient cross-validation (<c>crossvalidate</c>, <c>compare-cv</c>;
-    /// Malaria.Training/Torch/README.md): two conv blocks in the first two stages, label smoothing 0.1, 40 epochs, and
-    /// every image scored as the mean of its 8 rotations and mirror images (inside the exported graph). On fresh seed-7
-    /// folds, run to confirm the lead seen on the seed-42 folds, this pooled 11,262 of 11,656 held-out cells (96.62 %)
-    /// against 11,243 for 30 epochs with 8 views (a paired patient-bootstrap interval of +0.02 to +0.30 points) and
-    /// 11,231 for the previous default, 30 epochs with one view.
-    /// The 8 views cost about 8 times the inference work per cell (docs/inference-benchmarks.md); a caller who needs the
-    /// speed can train with one view.
+    /// The CNN settings chosen by 5-fold patient cross-validation (<c>crossvalidate</c>, <c>compare-cv</c>; the protocol
+    /// is in docs/training.md): two conv blocks in the first two stages, label smoothing 0.1, 40 epochs, and every image
+    /// scored as the mean of its 8 rotations and mirror images (inside the exported graph). The model these settings
+    /// make, its test metrics and its cost are on its card, Malaria.Inference/DefaultModel/MODEL_CARD.md; the runs behind
+    /// the choice are in docs/experiments/. The 8 views cost about 8 times the inference work of one view per cell; a
+    /// caller who needs the speed can train without <c>--average-views</c>.
     /// </summary>
     public static readonly IReadOnlyList<string> TrainOptions = ["--cnn-stages", "16x2,32x2,64x2,128x1", "--label-smoothing", "0.1", "--epochs", "40", "--average-views"];
 

@@ -108,7 +108,7 @@ public static class TorchTrainCommand
     /// <summary>The input size when --image-size is not given.</summary>
     public static int DefaultImageSize(bool mobileNet) => mobileNet ? 128 : 64;
 
-    /// <summary>The epoch cap when --epochs is not given: 8 for MobileNetV2 (about 25 minutes per run here), 20 for the CNN.</summary>
+    /// <summary>The epoch cap when --epochs is not given: 8 for MobileNetV2 (its training is far slower per epoch), 20 for the CNN.</summary>
     public static int DefaultEpochs(bool mobileNet) => mobileNet ? 8 : 20;
 
     private static Option? SharedOption(Command command, string name) => command.Options.FirstOrDefault(o => o.Name == name);
