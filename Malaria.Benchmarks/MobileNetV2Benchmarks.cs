@@ -81,7 +81,7 @@ public class MobileNetV2Benchmarks
 
     [Benchmark(Description = "1 image: pool.Predict")]
     [BenchmarkCategory("single")]
-    public float SinglePool() => _pool.Predict("cells", _image).Confidence;
+    public float SinglePool() => _pool.Classify("cells", _image).Confidence;
 
     [Benchmark(Description = "1 image: raw ORT on ready tensor")]
     [BenchmarkCategory("single")]
@@ -89,7 +89,7 @@ public class MobileNetV2Benchmarks
 
     [Benchmark(Description = "1 image: pool.Predict, bare .onnx")]
     [BenchmarkCategory("single")]
-    public float SingleOnnxPool() => _onnxPool.Predict("imagenet", _image).Confidence;
+    public float SingleOnnxPool() => _onnxPool.Classify("imagenet", _image).Confidence;
 
     [Benchmark(Baseline = true, Description = "32 images: PredictionEngine loop")]
     [BenchmarkCategory("batch32")]
@@ -100,17 +100,17 @@ public class MobileNetV2Benchmarks
         return sum;
     }
 
-    [Benchmark(Description = "32 images: pool.PredictBatch")]
+    [Benchmark(Description = "32 images: pool.ClassifyBatch")]
     [BenchmarkCategory("batch32")]
-    public float BatchPool() => _pool.PredictBatch("cells", _batch).Sum(p => p.Confidence);
+    public float BatchPool() => _pool.ClassifyBatch("cells", _batch).Sum(p => p.Confidence);
 
     [Benchmark(Description = "32 images: raw ORT [32,3,224,224]")]
     [BenchmarkCategory("batch32")]
     public float BatchOnnxRuntime() => RunOrt(_batchTensor, BatchSize);
 
-    [Benchmark(Description = "32 images: pool.PredictBatch, bare .onnx")]
+    [Benchmark(Description = "32 images: pool.ClassifyBatch, bare .onnx")]
     [BenchmarkCategory("batch32")]
-    public float BatchOnnxPool() => _onnxPool.PredictBatch("imagenet", _batch).Sum(p => p.Confidence);
+    public float BatchOnnxPool() => _onnxPool.ClassifyBatch("imagenet", _batch).Sum(p => p.Confidence);
 
     private float RunOrt(float[] tensor, int count)
     {

@@ -50,7 +50,7 @@ public class TinyModelBenchmarks
 
     [Benchmark(Description = "1 image: pool.Predict")]
     [BenchmarkCategory("single")]
-    public float SinglePool() => _pool.Predict("cells", _image).Confidence;
+    public float SinglePool() => _pool.Classify("cells", _image).Confidence;
 
     [Benchmark(Baseline = true, Description = "32 images: PredictionEngine loop")]
     [BenchmarkCategory("batch32")]
@@ -61,7 +61,7 @@ public class TinyModelBenchmarks
         return sum;
     }
 
-    [Benchmark(Description = "32 images: pool.PredictBatch")]
+    [Benchmark(Description = "32 images: pool.ClassifyBatch")]
     [BenchmarkCategory("batch32")]
-    public float BatchPool() => _pool.PredictBatch("cells", _batch).Sum(p => p.Confidence);
+    public float BatchPool() => _pool.ClassifyBatch("cells", _batch).Sum(p => p.Confidence);
 }

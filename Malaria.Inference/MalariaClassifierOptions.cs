@@ -2,10 +2,14 @@ using Malaria.Inference.Imaging;
 
 namespace Malaria.Inference;
 
-/// <summary>Settings of a <see cref="MalariaClassifier"/> and of every model in a <see cref="Pooling.MalariaPredictionEnginePool"/>.</summary>
+/// <summary>
+/// Settings of a <see cref="MalariaClassifier"/> and of every model in a <see cref="Pooling.MalariaPredictionEnginePool"/>.
+/// Binds from configuration (<c>AddMalariaClassifier(configuration.GetSection("Malaria"))</c>), for example
+/// <c>{ "Models": { "mobilenet": { "Path": "models/model.zip", "WatchForChanges": true } }, "ImageLimits": { "MaxPixels": 1000000 } }</c>.
+/// </summary>
 public sealed class MalariaClassifierOptions
 {
-    /// <summary>Input checks made before decoding. Default: <see cref="ImageLimits"/> defaults (16 megapixels, 64 MiB).</summary>
+    /// <summary>Input checks made before decoding. Default: <see cref="ImageLimits"/> defaults.</summary>
     public ImageLimits ImageLimits { get; set; } = new();
 
     /// <summary>How many idle engines each model keeps for reuse. Default: twice the processor count. Callers beyond it get a temporary engine that is disposed after use.</summary>
@@ -23,8 +27,15 @@ public sealed class MalariaClassifierOptions
     /// <summary>Pause between reload retries. Default: 200 ms.</summary>
     public TimeSpan ReloadRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Models registered through <see cref="DependencyInjection.MalariaClassifierBuilder"/>, by name.</summary>
-    internal List<ModelRegistration> Models { get; } = [];
+    /// <summary>
+    /// Model files served by a pool built from these options, by name. A relative path is taken from the current
+    /// directory. The name <c>default</c> is what an injected <see cref="IMalariaClassifier"/> serves; when no model
+    /// has that name, the built-in model serves under it.
+    /// </summary>
+    public IDictionary<string, ModelFileOptions> Models { get; } = new Dictionary<string, ModelFileOptions>(StringComparer.Ordinal);
+
+    /// <summary>Names under which the built-in model is served (<see cref="DependencyInjection.MalariaClassifierBuilder.FromDefault"/>).</summary>
+    internal ISet<string> BuiltInModels { get; } = new HashSet<string>(StringComparer.Ordinal);
 
     internal void Validate()
     {
@@ -34,8 +45,24 @@ public sealed class MalariaClassifierOptions
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
         if (ReloadDebounce < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReloadDebounce), ReloadDebounce, "must not be negative");
         if (ReloadRetries < 0) throw new ArgumentOutOfRangeException(nameof(ReloadRetries), ReloadRetries, "must not be negative");
+        if (ReloadRetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReloadRetryDelay), ReloadRetryDelay, "must not be negative");
+        foreach (var (name, model) in Models)
+        {
+            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A model in Models has a blank name.", nameof(Models));
+            if (model is null || string.IsNullOrWhiteSpace(model.Path))
+                throw new ArgumentException($"Model '{name}' in Models has no Path.", nameof(Models));
+            if (BuiltInModels.Contains(name))
+                throw new ArgumentException($"Model name '{name}' is given both to a file ('{model.Path}') and to the built-in model.", nameof(Models));
+        }
     }
 }
 
-/// <summary>A model file registered under a name.</summary>
-internal sealed record ModelRegistration(string Name, string Path, bool WatchForChanges);
+/// <summary>A model file served under a name (see <see cref="MalariaClassifierOptions.Models"/>).</summary>
+public sealed class ModelFileOptions
+{
+    /// <summary>The model file (<c>.zip</c> or <c>.onnx</c>) with its <c>model.json</c> beside it.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Reload the model when the file or its card changes. Default: false.</summary>
+    public bool WatchForChanges { get; set; }
+}

@@ -72,15 +72,43 @@ public sealed class ModelCard
     /// <summary>Serialises the card as indented camelCase JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    /// <summary>Parses a card; errors name the file.</summary>
+    /// <summary>
+    /// Parses and checks a card: at least two labels, none blank or repeated, and a positive label among them.
+    /// Errors name the source.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The JSON is malformed or the card breaks one of those rules.</exception>
     public static ModelCard Parse(string json, string? source = null)
     {
+        source ??= "(json)";
         ModelCard? card;
         try { card = JsonSerializer.Deserialize<ModelCard>(json, JsonOptions); }
-        catch (JsonException ex) { throw new InvalidDataException($"Model card '{source ?? "(json)"}' is not valid JSON: {ex.Message}", ex); }
-        if (card is null || card.Labels.Count < 2)
-            throw new InvalidDataException($"Model card '{source ?? "(json)"}' must list at least two labels.");
+        catch (JsonException ex) { throw new InvalidDataException($"Model card '{source}' is not valid JSON: {ex.Message}", ex); }
+        if (card is null) throw new InvalidDataException($"Model card '{source}' is empty (null).");
+        card.Validate(source);
         return card;
+    }
+
+    /// <summary>
+    /// The rules every consumer relies on: a prediction maps scores to labels by position and looks labels up by
+    /// name, so a null, blank or repeated label would break it long after loading.
+    /// </summary>
+    private void Validate(string source)
+    {
+        // The deserializer assigns null when the JSON says "labels": null, whatever the property's initialiser.
+        if (Labels is null || Labels.Count < 2)
+            throw new InvalidDataException($"Model card '{source}' must list at least two labels (\"labels\": [...]).");
+        for (var i = 0; i < Labels.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(Labels[i]))
+                throw new InvalidDataException($"Model card '{source}' has a blank or null label at position {i}.");
+            for (var j = 0; j < i; j++)
+                if (string.Equals(Labels[i], Labels[j], StringComparison.Ordinal))
+                    throw new InvalidDataException($"Model card '{source}' lists label '{Labels[i]}' twice (positions {j} and {i}).");
+        }
+        if (string.IsNullOrWhiteSpace(PositiveLabel) || !Labels.Contains(PositiveLabel, StringComparer.Ordinal))
+            throw new InvalidDataException($"Model card '{source}' names positive label '{PositiveLabel}', which is not one of its labels ({string.Join(", ", Labels)}).");
+        if (InputWidth < 0 || InputHeight < 0)
+            throw new InvalidDataException($"Model card '{source}' has a negative input size ({InputWidth} x {InputHeight}).");
     }
 
     /// <summary>Reads <c>model.json</c> from a path.</summary>

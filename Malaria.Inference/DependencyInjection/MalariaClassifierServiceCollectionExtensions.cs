@@ -1,6 +1,8 @@
 using Malaria.Inference.Pooling;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,12 +12,15 @@ namespace Malaria.Inference.DependencyInjection;
 public static class MalariaClassifierServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds a singleton <see cref="MalariaPredictionEnginePool"/> (and <see cref="MalariaClassifier"/> for the
-    /// default model) configured through <see cref="MalariaClassifierOptions"/>; register models on the returned builder.
+    /// Adds a singleton <see cref="MalariaPredictionEnginePool"/>, and <see cref="IMalariaClassifier"/> (also as
+    /// <see cref="MalariaClassifier"/>) for the model named <c>default</c>: the built-in model unless a file is
+    /// registered under that name. Every model loads when the host starts. Register more models on the returned builder.
     /// </summary>
     /// <example><code>
-    /// services.AddMalariaClassifier(o => o.ImageLimits.MaxPixels = 1_000_000)
-    ///         .FromFile("models/model.zip", watchForChanges: true);
+    /// builder.Services.AddMalariaClassifier();                                   // the built-in model
+    /// builder.Services.AddMalariaClassifier(o => o.ImageLimits.MaxPixels = 1_000_000)
+    ///     .FromDefault()
+    ///     .FromFile("mobilenet", "models/model.zip", watchForChanges: true);
     /// </code></example>
     public static MalariaClassifierBuilder AddMalariaClassifier(this IServiceCollection services, Action<MalariaClassifierOptions>? configure = null)
     {
@@ -26,6 +31,21 @@ public static class MalariaClassifierServiceCollectionExtensions
             provider.GetRequiredService<IOptions<MalariaClassifierOptions>>(), provider.GetService<ILoggerFactory>()));
         // Disposed by the pool and again (harmlessly) by the container, both at shutdown.
         services.TryAddSingleton(provider => provider.GetRequiredService<MalariaPredictionEnginePool>().GetClassifier(MalariaPredictionEnginePool.DefaultModelName));
+        services.TryAddSingleton<IMalariaClassifier>(provider => provider.GetRequiredService<MalariaClassifier>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MalariaModelStartupLoader>());
         return new MalariaClassifierBuilder(services);
+    }
+
+    /// <summary>
+    /// As <see cref="AddMalariaClassifier(IServiceCollection, Action{MalariaClassifierOptions}?)"/>, with the options
+    /// bound from a configuration section (e.g. <c>builder.Configuration.GetSection("Malaria")</c>), models included:
+    /// <c>"Models": { "mobilenet": { "Path": "models/model.zip", "WatchForChanges": true } }</c>.
+    /// </summary>
+    public static MalariaClassifierBuilder AddMalariaClassifier(this IServiceCollection services, IConfiguration configuration, Action<MalariaClassifierOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.Configure<MalariaClassifierOptions>(configuration);
+        return services.AddMalariaClassifier(configure);
     }
 }

@@ -12,13 +12,13 @@ public sealed class ModelInfo
         LoadedAt = loadedAt;
     }
 
-    /// <summary>Full path of the model file.</summary>
+    /// <summary>Full path of the model file, or <c>built-in:...</c> for the model built into the package.</summary>
     public string Path { get; }
 
     /// <summary>Zip or ONNX.</summary>
     public ModelFormat Format { get; }
 
-    /// <summary>The model's version: lower-case hex SHA-256 of the exact bytes that were loaded.</summary>
+    /// <summary>The model's version: lower-case hex SHA-256 of the model's bytes followed by its card's, exactly as loaded; it changes when either changes.</summary>
     public string Version { get; }
 
     /// <summary>The model card (<c>model.json</c>) read beside the model.</summary>

@@ -4,7 +4,9 @@ namespace Malaria.Inference.Pooling;
 
 /// <summary>
 /// Watches a model file and its <c>model.json</c> and calls back once the folder has been quiet for the debounce
-/// period: a copy or an atomic rename raises several events, and the reload must see the finished file.
+/// period: a copy or an atomic rename raises several events, and the reload must see the finished file. When either
+/// is a symbolic link, every change in the folder counts: Kubernetes ConfigMap and Secret volumes deploy by swapping
+/// a <c>..data</c> link the files point through, and no event ever names the files themselves.
 /// </summary>
 internal sealed class ModelFileWatcher : IDisposable
 {
@@ -13,6 +15,7 @@ internal sealed class ModelFileWatcher : IDisposable
     private readonly TimeSpan _debounce;
     private readonly string _modelFile;
     private readonly ILogger _logger;
+    private readonly bool _anyChangeCounts;
     private int _disposed;
 
     public ModelFileWatcher(string modelPath, TimeSpan debounce, Action onSettled, ILogger logger)
@@ -21,6 +24,7 @@ internal sealed class ModelFileWatcher : IDisposable
         _modelFile = Path.GetFileName(full);
         _debounce = debounce;
         _logger = logger;
+        _anyChangeCounts = IsSymbolicLink(full) || IsSymbolicLink(ModelCard.PathBeside(full));
         _timer = new Timer(_ => { if (Volatile.Read(ref _disposed) == 0) onSettled(); }, null, Timeout.Infinite, Timeout.Infinite);
         _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!)
         {
@@ -30,6 +34,7 @@ internal sealed class ModelFileWatcher : IDisposable
         _watcher.Changed += OnChanged;
         _watcher.Created += OnChanged;
         _watcher.Renamed += OnChanged;
+        _watcher.Deleted += OnChanged;
         _watcher.Error += OnError;
         _watcher.EnableRaisingEvents = true;
     }
@@ -37,9 +42,12 @@ internal sealed class ModelFileWatcher : IDisposable
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
         var name = Path.GetFileName(e.FullPath);
-        if (string.Equals(name, _modelFile, StringComparison.Ordinal) || string.Equals(name, ModelCard.FileName, StringComparison.Ordinal))
+        if (_anyChangeCounts || string.Equals(name, _modelFile, StringComparison.Ordinal) || string.Equals(name, ModelCard.FileName, StringComparison.Ordinal))
             Restart();
     }
+
+    private static bool IsSymbolicLink(string path) =>
+        File.Exists(path) && (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0;
 
     private void OnError(object sender, ErrorEventArgs e)
     {

@@ -1,5 +1,6 @@
 using Malaria.Inference;
 using Malaria.Inference.IO;
+using Malaria.Inference.Models;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
@@ -32,6 +33,10 @@ internal static class TestModels
         InputHeight = Size,
         Trainer = "test",
     };
+
+    /// <summary>The version a classifier reports for <paramref name="model"/> with <see cref="Card"/> beside it.</summary>
+    public static string VersionOf(byte[] model) =>
+        new ModelFiles("test", ModelFormat.Onnx, model, System.Text.Encoding.UTF8.GetBytes(Card().ToJson()), "test").Version;
 
     /// <summary>Writes model file + model.json into <paramref name="folder"/>; returns the model path.</summary>
     public static string Write(string folder, bool flipped, string extension = ".zip", string name = "model")

@@ -45,19 +45,27 @@ public static class EvaluateCommand
         {
             var modelArgument = parse.GetRequiredValue(model);
             var shipped = string.Equals(modelArgument, ShippedModel, StringComparison.Ordinal);
-            var modelPath = shipped ? DefaultModel.Unpack() : Path.GetFullPath(modelArgument);
             var splitPath = parse.GetValue(split)?.FullName;
             var dataFolder = parse.GetValue(data)?.FullName;
             if (splitPath is null && dataFolder is null) throw new CommandLineException("Give --data DIR or --split FILE.");
             var partName = splitPath is null ? "all" : parse.GetValue(part).ToString().ToLowerInvariant();
-            RequireModel(modelPath);
-            // The shipped model unpacks into a temporary folder; its reports go where a user looks for outputs.
-            var outFolder = parse.GetValue(output)?.FullName
-                ?? Path.Combine(shipped ? Path.GetFullPath(ShippedModelReports) : Path.GetDirectoryName(modelPath)!, $"evaluate-{partName}");
-            var images = splitPath is not null
-                ? [.. SplitFile.Read(splitPath).Where(e => e.Part == parse.GetValue(part)).Select(e => e.Image)]
-                : CommonOptions.LoadDataset(dataFolder!, parse.GetValue(groupPattern)).Images;
-            Run(modelPath, images, partName, outFolder);
+            // The built-in model loads from memory in the library; the evaluator reads files, so it gets a private
+            // copy, deleted afterwards. Its reports go where a user looks for outputs.
+            var modelPath = shipped ? BuiltInModel.WriteToPrivateFolder() : Path.GetFullPath(modelArgument);
+            try
+            {
+                RequireModel(modelPath);
+                var outFolder = parse.GetValue(output)?.FullName
+                    ?? Path.Combine(shipped ? Path.GetFullPath(ShippedModelReports) : Path.GetDirectoryName(modelPath)!, $"evaluate-{partName}");
+                var images = splitPath is not null
+                    ? [.. SplitFile.Read(splitPath).Where(e => e.Part == parse.GetValue(part)).Select(e => e.Image)]
+                    : CommonOptions.LoadDataset(dataFolder!, parse.GetValue(groupPattern)).Images;
+                Run(modelPath, images, partName, outFolder);
+            }
+            finally
+            {
+                if (shipped) Directory.Delete(Path.GetDirectoryName(modelPath)!, recursive: true);
+            }
             return 0;
         });
         return command;

@@ -25,7 +25,7 @@ public sealed class AddMalariaClassifierTests
                 o.MaxEnginesPerModel = 3;
                 o.ImageLimits.MaxPixels = 10_000;
             })
-            .FromFile(normal)
+            .FromFile(MalariaPredictionEnginePool.DefaultModelName, normal)
             .FromFile("flipped", flipped, watchForChanges: true);
 
         MalariaPredictionEnginePool pool;
@@ -40,12 +40,12 @@ public sealed class AddMalariaClassifierTests
             Assert.That(classifier, Is.SameAs(pool.GetClassifier(MalariaPredictionEnginePool.DefaultModelName)));
             var png = TestImages.Png(TestImages.Tint.Red);
             Assert.That(classifier.Classify(png).Label, Is.EqualTo("Parasitized"));
-            Assert.That(pool.Predict("flipped", png).Label, Is.EqualTo("Uninfected"));
+            Assert.That(pool.Classify("flipped", png).Label, Is.EqualTo("Uninfected"));
             var tooBig = TestImages.Png(TestImages.Tint.Red, width: 200, height: 100);
             Assert.Throws<Malaria.Inference.Imaging.InvalidImageException>(() => classifier.Classify(tooBig), "the configured pixel limit applies");
             Assert.That(logger.Entries.Any(e => e.Level == LogLevel.Information && e.Message.Contains("flipped") && e.Message.Contains("loaded")), Is.True);
         }
-        Assert.That(() => pool.Predict("flipped", TestImages.Png(TestImages.Tint.Red)), Throws.InstanceOf<ObjectDisposedException>(), "the container disposes the pool");
+        Assert.That(() => pool.Classify("flipped", TestImages.Png(TestImages.Tint.Red)), Throws.InstanceOf<ObjectDisposedException>(), "the container disposes the pool");
     }
 
     [Test]
@@ -53,7 +53,7 @@ public sealed class AddMalariaClassifierTests
     {
         using var folder = new TempFolder();
         var services = new ServiceCollection();
-        services.AddMalariaClassifier().FromFile(folder.Combine("missing.zip"));
+        services.AddMalariaClassifier().FromFile("broken", folder.Combine("missing.zip"));
         using var provider = services.BuildServiceProvider();
         Assert.That(() => provider.GetRequiredService<MalariaPredictionEnginePool>(), Throws.InstanceOf<ModelLoadException>().With.Message.Contain("missing.zip"));
     }

@@ -13,7 +13,7 @@ namespace Malaria.Tests.Inference.Packaging;
 [Category("Packaging")]
 public sealed class NuGetPackageTests
 {
-    private const string Version = "0.1.0";
+    private const string Version = "0.2.0";
 
     [Test]
     public void Package_installs_from_a_local_feed_and_classifies_an_image()
@@ -33,7 +33,7 @@ public sealed class NuGetPackageTests
         CheckPackageContents(package);
 
         // The app installs the same build under a version no NuGet cache can hold: the machine cache is the app's
-        // fallback folder, and a Malaria.Inference 0.1.0 already in it (from nuget.org or an earlier local pack) would
+        // fallback folder, and a Malaria.Inference of that version already in it (from nuget.org or an earlier local pack) would
         // otherwise be used instead of the package just made.
         var appVersion = $"{Version}-test.{Guid.NewGuid():N}";
         Run(root, "dotnet", ["pack", project, "-c", configuration, "-o", feed, $"-p:PackageVersion={appVersion}", "-p:UseSharedCompilation=false", "-nodeReuse:false", "--no-build"]);

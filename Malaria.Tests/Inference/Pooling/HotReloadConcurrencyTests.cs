@@ -63,7 +63,7 @@ public sealed class HotReloadConcurrencyTests
                 var swapsBefore = Volatile.Read(ref swapsDone);
                 try
                 {
-                    var result = pool.Predict("cells", probe);
+                    var result = pool.Classify("cells", probe);
                     perVersion.AddOrUpdate(result.ModelVersion, 1, (_, n) => n + 1);
                     if (!expected.TryGetValue(result.ModelVersion, out var scores) || !result.ScoreVector.SequenceEqual(scores))
                         wrongResults.Enqueue($"version {result.ModelVersion[..12]} scores [{string.Join(", ", result.ScoreVector)}]");
@@ -81,7 +81,7 @@ public sealed class HotReloadConcurrencyTests
         for (var swap = 1; swap <= Swaps; swap++)
         {
             var bytes = ModelBytes(flipped: swap % 2 == 1);
-            var version = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant();
+            var version = TestModels.VersionOf(bytes);
             AtomicFile.WriteAllBytes(path, bytes);
             var deadline = Stopwatch.StartNew();
             while (classifier.Version != version)

@@ -31,11 +31,11 @@ public sealed class PredictionEnginePoolTests
             .FromFile("normal", TestModels.Write(_folder.Combine("a"), flipped: false))
             .FromFile("flipped", TestModels.Write(_folder.Combine("b"), flipped: true, ".onnx"));
         using var red = TestImages.Decoded(TestImages.Tint.Red);
-        Assert.That(pool.Predict("normal", red).Label, Is.EqualTo("Parasitized"));
-        Assert.That(pool.Predict("flipped", red).Label, Is.EqualTo("Uninfected"));
+        Assert.That(pool.Classify("normal", red).Label, Is.EqualTo("Parasitized"));
+        Assert.That(pool.Classify("flipped", red).Label, Is.EqualTo("Uninfected"));
         Assert.That(pool.ModelNames, Is.EquivalentTo(new[] { "normal", "flipped" }));
         Assert.That(pool.GetModelInfo("flipped").Format, Is.EqualTo(ModelFormat.Onnx));
-        var missing = Assert.Throws<KeyNotFoundException>(() => pool.Predict("other", red))!;
+        var missing = Assert.Throws<KeyNotFoundException>(() => pool.Classify("other", red))!;
         Assert.That(missing.Message, Does.Contain("'other'").And.Contain("normal").And.Contain("flipped"));
         Assert.Throws<ArgumentException>(() => pool.FromFile("normal", TestModels.Write(_folder.Combine("c"), flipped: false)));
     }
@@ -43,12 +43,12 @@ public sealed class PredictionEnginePoolTests
     [Test]
     public void Engines_are_reused_and_idle_ones_bounded()
     {
-        using var pool = new MalariaPredictionEnginePool(FastOptions(engines: 2)).FromFile(TestModels.Write(_folder.Path, flipped: false));
+        using var pool = new MalariaPredictionEnginePool(FastOptions(engines: 2)).FromFile(MalariaPredictionEnginePool.DefaultModelName, TestModels.Write(_folder.Path, flipped: false));
         var classifier = pool.GetClassifier(MalariaPredictionEnginePool.DefaultModelName);
         Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
         {
             using var image = TestImages.Decoded(TestImages.Tint.Blue);
-            for (var i = 0; i < 50; i++) Assert.That(pool.Predict(MalariaPredictionEnginePool.DefaultModelName, image).Label, Is.EqualTo("Uninfected"));
+            for (var i = 0; i < 50; i++) Assert.That(pool.Classify(MalariaPredictionEnginePool.DefaultModelName, image).Label, Is.EqualTo("Uninfected"));
         });
         // Engines made for bursts above the bound are disposed on return; at most the bound stays alive.
         Assert.That(classifier.CurrentGeneration.LiveEngines, Is.InRange(1, 2));
@@ -173,7 +173,7 @@ public sealed class PredictionEnginePoolTests
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (classifier.Version == firstVersion && DateTime.UtcNow < deadline) reloaded.Wait(TimeSpan.FromMilliseconds(200));
         using var red = TestImages.Decoded(TestImages.Tint.Red);
-        Assert.That(pool.Predict("cells", red).Label, Is.EqualTo("Uninfected"), "the complete new file serves");
+        Assert.That(pool.Classify("cells", red).Label, Is.EqualTo("Uninfected"), "the complete new file serves");
         Assert.That(pool.GetVersion("cells"), Is.Not.EqualTo(firstVersion));
         Assert.That(classifier.LoadedAt, Is.GreaterThan(DateTimeOffset.UtcNow.AddSeconds(-20)));
     }
