@@ -18,13 +18,23 @@ internal sealed class ServingModel : IDisposable
     private readonly Action<ModelReloadedEventArgs> _reloaded;
     private readonly Action<ModelReloadFailedEventArgs> _reloadFailed;
     private readonly object _reloadLock = new();
-    private readonly ModelFileWatcher? _watcher;
+    private readonly IDisposable? _watcher;
     private ModelGeneration _current;
     private ModelReloadFailure? _lastReloadFailure;
     private int _disposed;
 
+    /// <summary>Loads the source now; with <paramref name="watchForChanges"/> and a file source, reloads when it settles after a change.</summary>
+    /// <param name="name">The model's name, in messages and metrics.</param>
+    /// <param name="source">Where the bytes come from.</param>
+    /// <param name="options">Engines kept, reload timing.</param>
+    /// <param name="logger">Receives load, reload and failure messages.</param>
+    /// <param name="watchForChanges">Watch the model file and its card.</param>
+    /// <param name="reloaded">Called after a swap.</param>
+    /// <param name="reloadFailed">Called after a failed reload.</param>
+    /// <param name="createWatcher">Starts watching a file (path, debounce, callback, logger); tests replace it to make it fail.</param>
     public ServingModel(string name, ModelSource source, MalariaClassifierOptions options, ILogger logger, bool watchForChanges,
-        Action<ModelReloadedEventArgs> reloaded, Action<ModelReloadFailedEventArgs> reloadFailed)
+        Action<ModelReloadedEventArgs> reloaded, Action<ModelReloadFailedEventArgs> reloadFailed,
+        Func<string, TimeSpan, Action, ILogger, IDisposable>? createWatcher = null)
     {
         Name = name;
         _source = source;
@@ -36,7 +46,7 @@ internal sealed class ServingModel : IDisposable
         try
         {
             if (watchForChanges && source.FilePath is { } path)
-                _watcher = new ModelFileWatcher(path, options.ReloadDebounce, OnFileSettled, logger);
+                _watcher = (createWatcher ?? ((p, d, a, l) => new ModelFileWatcher(p, d, a, l)))(path, options.ReloadDebounce, OnFileSettled, logger);
         }
         catch
         {
