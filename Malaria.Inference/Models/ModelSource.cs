@@ -50,7 +50,8 @@ internal abstract class ModelSource
         private byte[] ReadFile(string path, string what)
         {
             if (Directory.Exists(path)) throw new ModelLoadException(Description, $"{what} is a directory, not a file.");
-            if (!File.Exists(path)) throw new ModelLoadException(Description, $"{what} {(path == Description ? "does not exist" : "is missing")}.", new FileNotFoundException(null, path));
+            if (!File.Exists(path)) throw new ModelLoadException(Description, $"{what} {(path == Description ? "does not exist" : "is missing")}.",
+                new FileNotFoundException($"File '{path}' does not exist.", path));
             return File.ReadAllBytes(path);
         }
     }
