@@ -36,7 +36,7 @@ async function loadModels() {
       const option = document.createElement("option");
       option.value = m.name;
       const accuracy = m.metrics && m.metrics.accuracy != null ? ` · ${percent(m.metrics.accuracy)} ${m.metricsPart || "test"} accuracy` : "";
-      option.textContent = `${m.name} · ${shortVersion(m.version)}${accuracy}`;
+      option.textContent = `${m.name}${accuracy} · v${m.version.slice(0, 7)}`;
       return option;
     }));
     $("limits-text").textContent = `up to ${limits.maxFilesPerRequest} per request, ${bytes(limits.maxFileBytes)} each`;
@@ -209,6 +209,7 @@ function updateSummary() {
   const failed = rows.length - scored.length;
   $("summary-infected").textContent = infected;
   $("summary-total").textContent = scored.length;
+  $("summary-noun").textContent = scored.length === 1 ? "cell" : "cells";
   $("summary-bar").style.width = scored.length ? percent(infected / scored.length) : "0";
   const pending = state.files.length - rows.length;
   const parts = [];
