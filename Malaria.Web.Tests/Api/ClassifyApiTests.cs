@@ -138,6 +138,19 @@ public sealed class ClassifyApiTests
     }
 
     [Test]
+    public async Task A_chunked_request_over_the_size_limit_is_413_while_it_arrives()
+    {
+        // No Content-Length: the form reader's own limit cuts the body off.
+        var form = Forms.Files([.. Enumerable.Range(0, 6).Select(i => ($"cell{i}.png", new byte[200_000]))]);
+        var chunked = new StreamContent(new MemoryStream(await form.ReadAsByteArrayAsync()));
+        chunked.Headers.ContentType = form.Headers.ContentType;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/classify") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        using var response = await _client.SendAsync(request);
+        await ProblemAssert.ReadAsync(response, 413);
+    }
+
+    [Test]
     public async Task An_unknown_model_is_404_listing_the_models()
     {
         using var response = await _client.PostAsync("/api/classify?model=nope", Forms.Paths(SharedData.Parasitized));

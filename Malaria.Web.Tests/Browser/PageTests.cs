@@ -37,6 +37,7 @@ public sealed class PageTests
         Assert.That(_url, Does.StartWith("http://127.0.0.1:"));
 
         _playwright = await Playwright.CreateAsync();
+        Assertions.SetDefaultExpectTimeout(20_000);  // a shared CI machine may be busy with other test assemblies
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = chromium,
@@ -108,6 +109,23 @@ public sealed class PageTests
     }
 
     [Test]
+    public async Task A_cell_dropped_on_the_drop_zone_is_scored()
+    {
+        var bytes = Convert.ToBase64String(await File.ReadAllBytesAsync(SharedData.Uninfected));
+        var transfer = await _page.EvaluateHandleAsync(@"([name, base64]) => {
+            const data = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([data], name, { type: 'image/png' }));
+            return transfer;
+        }", new[] { Path.GetFileName(SharedData.Uninfected), bytes });
+        await _page.GetByTestId("dropzone").DispatchEventAsync("drop", new { dataTransfer = transfer });
+        var card = _page.GetByTestId("result-card");
+        await Assertions.Expect(card).ToHaveCountAsync(1);
+        await Assertions.Expect(card.GetByTestId("label")).ToHaveTextAsync("Uninfected");
+        await Assertions.Expect(card.GetByTestId("file-name")).ToHaveTextAsync(Path.GetFileName(SharedData.Uninfected));
+    }
+
+    [Test]
     public async Task A_text_file_gets_its_own_error_and_the_cell_beside_it_is_scored()
     {
         var text = Path.Combine(_files.Folder, "notes.txt");
@@ -169,6 +187,10 @@ public sealed class PageTests
             Assert.That(lines.Skip(1).All(l => l.Split(',')[4] == "default"), Is.True);
         });
         await Shot("05-ten-cells", fullPage: true);
+
+        // The same results on a phone-sized screen: one column, nothing cut off.
+        await _page.SetViewportSizeAsync(400, 860);
+        await Shot("06-ten-cells-narrow");
     }
 
     private Task Shot(string name, bool fullPage = false) =>

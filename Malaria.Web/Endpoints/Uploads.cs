@@ -12,6 +12,7 @@ internal static class Uploads
             throw ApiProblemException.TooLarge($"The request has {request.ContentLength:N0} bytes; the limit is {limits.MaxRequestBytes:N0}.");
         if (!request.HasFormContentType)
             throw ApiProblemException.BadRequest("Send the images as multipart/form-data, one form file per image.");
+        request.Body = new LengthLimitedStream(request.Body, limits.MaxRequestBytes);
         IFormCollection form;
         try { form = await request.ReadFormAsync(cancellationToken); }
         catch (IOException ex) when (!cancellationToken.IsCancellationRequested && ex is not BadHttpRequestException)
