@@ -219,7 +219,9 @@ public sealed class ClassifyApiTests
         Assert.Multiple(() =>
         {
             Assert.That(paths.TryGetProperty("/api/classify", out var classify), Is.True);
-            Assert.That(paths.TryGetProperty("/api/explain", out _), Is.True);
+            Assert.That(paths.TryGetProperty("/api/explain", out var explain), Is.True);
+            Assert.That(explain.GetProperty("post").GetProperty("responses").GetProperty("200").GetProperty("content").EnumerateObject().Select(c => c.Name),
+                Is.EquivalentTo(new[] { "image/png", "application/json" }));
             Assert.That(paths.TryGetProperty("/api/models", out _), Is.True);
             Assert.That(classify.GetProperty("post").GetProperty("responses").EnumerateObject().Select(r => r.Name),
                 Is.SupersetOf(new[] { "200", "400", "404", "413", "415", "429" }));

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
 
 namespace Malaria.Web.Endpoints;
 
@@ -42,7 +43,14 @@ public static class ApiEndpoints
             .WithName("Explain")
             .WithSummary("The Grad-CAM overlay (viridis over the cell) of one image as PNG; with Accept: application/json the raw heatmap.")
             .Accepts<IFormFile>("multipart/form-data")
-            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .Produces<ExplainResponse>(StatusCodes.Status200OK, "application/json")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // The default answer, beside the JSON heatmap: one status, two media types.
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content is not null)
+                    ok.Content["image/png"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+                return Task.CompletedTask;
+            })
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
