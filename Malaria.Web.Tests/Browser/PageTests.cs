@@ -122,7 +122,8 @@ public sealed class PageTests
         var card = _page.GetByTestId("result-card");
         await Assertions.Expect(card).ToHaveCountAsync(1);
         await Assertions.Expect(card.GetByTestId("label")).ToHaveTextAsync("Uninfected");
-        await Assertions.Expect(card.GetByTestId("file-name")).ToHaveTextAsync(Path.GetFileName(SharedData.Uninfected));
+        await Assertions.Expect(card).ToHaveAttributeAsync("aria-label", Path.GetFileName(SharedData.Uninfected));
+        await Assertions.Expect(card.GetByTestId("file-name")).ToHaveAttributeAsync("title", Path.GetFileName(SharedData.Uninfected));
     }
 
     [Test]

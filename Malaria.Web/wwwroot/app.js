@@ -61,7 +61,8 @@ function setStatus(text) { $("status").textContent = text; }
 
 function newCard(file) {
   const card = template.content.firstElementChild.cloneNode(true);
-  card.querySelector(".file-name").textContent = file.name;
+  // Long microscope file names differ at the end (cell number): keep the start and the end.
+  card.querySelector(".file-name").textContent = file.name.length > 32 ? `${file.name.slice(0, 12)}…${file.name.slice(-18)}` : file.name;
   card.querySelector(".file-name").title = file.name;
   card.setAttribute("aria-label", file.name);
   card.querySelector(".badge").textContent = "scoring…";
