@@ -68,6 +68,23 @@ public sealed class ClassifyApiTests
     }
 
     [Test]
+    public async Task The_same_cell_as_png_jpeg_and_bmp_gets_the_same_label()
+    {
+        var cell = SharedData.Parasitized;
+        using var response = await _client.PostAsync("/api/classify", Forms.Files(
+            ("cell.png", File.ReadAllBytes(cell)), ("cell.jpg", TestFiles.AsJpeg(cell)), ("cell.bmp", TestFiles.AsBmp(cell))));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var files = body.GetProperty("files").EnumerateArray().ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(files.Select(f => f.GetProperty("label").GetString()), Has.All.EqualTo("Parasitized"));
+            var png = files[0].GetProperty("probabilityParasitized").GetSingle();
+            Assert.That(files[2].GetProperty("probabilityParasitized").GetSingle(), Is.EqualTo(png).Within(1e-4f), "BMP holds the same pixels");
+            Assert.That(files[1].GetProperty("probabilityParasitized").GetSingle(), Is.EqualTo(png).Within(0.05f), "JPEG is lossy");
+        });
+    }
+
+    [Test]
     public async Task A_bad_file_in_a_batch_gets_its_own_error_and_the_others_are_scored()
     {
         var form = Forms.Files(

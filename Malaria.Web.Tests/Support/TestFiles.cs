@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using SkiaSharp;
 
 namespace Malaria.Web.Tests.Support;
 
@@ -44,6 +45,40 @@ internal static class TestFiles
         WriteChunk(png, "IDAT", compressed.ToArray());
         WriteChunk(png, "IEND", []);
         return png.ToArray();
+    }
+
+    /// <summary>A real cell re-encoded as JPEG (quality 95).</summary>
+    public static byte[] AsJpeg(string pngPath)
+    {
+        using var bitmap = SKBitmap.Decode(pngPath);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
+        return data.ToArray();
+    }
+
+    /// <summary>A real cell re-encoded as an uncompressed 24-bit bottom-up BMP.</summary>
+    public static byte[] AsBmp(string pngPath)
+    {
+        using var bitmap = SKBitmap.Decode(pngPath);
+        int width = bitmap.Width, height = bitmap.Height, stride = (width * 3 + 3) / 4 * 4;
+        var bmp = new byte[54 + stride * height];
+        bmp[0] = (byte)'B';
+        bmp[1] = (byte)'M';
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(2), bmp.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(10), 54);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(14), 40);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(18), width);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(22), height);
+        BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(26), 1);
+        BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(28), 24);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(34), stride * height);
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+            {
+                var pixel = bitmap.GetPixel(x, height - 1 - y);
+                var o = 54 + y * stride + 3 * x;
+                (bmp[o], bmp[o + 1], bmp[o + 2]) = (pixel.Blue, pixel.Green, pixel.Red);
+            }
+        return bmp;
     }
 
     public static byte[] Text() => Encoding.UTF8.GetBytes("patient,cell,label\nP1,1,Parasitized\n");
