@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using Malaria.Inference.Diagnostics;
+using Malaria.Inference.HealthChecks;
 using Malaria.Web.Classification;
 using Malaria.Web.Diagnostics;
 using Malaria.Web.Endpoints;
@@ -42,9 +44,9 @@ public static class MalariaWebApp
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull);
         services.AddOpenApi();
 
-        services.AddHealthChecks().AddCheck<ModelsHealthCheck>("models", tags: [HealthEndpoints.ReadyTag]);
+        services.AddHealthChecks().AddMalariaClassifier("models", tags: [HealthEndpoints.ReadyTag]);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(WebMetrics.MeterName, "Malaria.Inference", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddMeter(WebMetrics.MeterName, MalariaInferenceMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])

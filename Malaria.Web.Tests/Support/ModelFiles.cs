@@ -1,5 +1,3 @@
-using Malaria.Inference;
-
 namespace Malaria.Web.Tests.Support;
 
 /// <summary>
@@ -8,11 +6,9 @@ namespace Malaria.Web.Tests.Support;
 /// </summary>
 internal sealed class ModelFiles : IDisposable
 {
+    // The built-in model now loads from memory (no file); its source files are in the repository.
     private static readonly Lazy<string> BuiltIn = new(() =>
-    {
-        using var classifier = MalariaClassifier.LoadDefault();
-        return classifier.ModelPath;
-    });
+        Path.Combine(Api.ModelLifecycleTests.RepositoryRoot(), "Malaria.Inference", "DefaultModel", "model.onnx"));
 
     public ModelFiles()
     {

@@ -5,42 +5,32 @@ using Microsoft.Extensions.Options;
 
 namespace Malaria.Web.Classification;
 
-/// <summary>Registers the models of the <c>Malaria</c> section (and the built-in one) with the library's pool.</summary>
+/// <summary>
+/// Registers the models of the <c>Malaria</c> section with the library's pool (the built-in model serves as
+/// "default" unless a configured model takes that name); the library loads them all when the host starts.
+/// </summary>
 internal static class ClassifierRegistration
 {
+    /// <summary>The configuration section bound to the library's options: <c>{ "Models": { "name": { "Path": "...", "WatchForChanges": true } } }</c>.</summary>
+    public const string Section = "Malaria";
+
     public static IServiceCollection AddClassifierModels(this IServiceCollection services, IConfiguration configuration)
     {
-        var settings = configuration.GetSection(ModelSettings.Section).Get<ModelSettings>() ?? new ModelSettings();
-        var models = services.AddMalariaClassifier();
+        var section = configuration.GetSection(Section);
+        services.AddMalariaClassifier(section);
+        // The app watches its model files unless told not to (the library's default is not to).
+        services.PostConfigure<MalariaClassifierOptions>(options =>
+        {
+            foreach (var (name, model) in options.Models)
+                if (section[$"Models:{name}:WatchForChanges"] is null) model.WatchForChanges = true;
+        });
         // The web limits are the only image limits: the decoder checks them before any pixel is decoded.
         services.AddOptions<MalariaClassifierOptions>().Configure<IOptions<WebLimits>>((options, limits) =>
         {
             options.ImageLimits.MaxPixels = limits.Value.MaxPixels;
             options.ImageLimits.MaxBytes = limits.Value.MaxFileBytes;
         });
-        if (!settings.Models.ContainsKey(BuiltInModel.Name)) models.FromFile(BuiltInModel.Name, BuiltInModel.Path);
-        foreach (var (name, model) in settings.Models)
-        {
-            if (string.IsNullOrWhiteSpace(model.Path))
-                throw new OptionsValidationException($"{ModelSettings.Section}:Models:{name}", typeof(ModelFileSettings),
-                    [$"Model '{name}' has no Path (set {ModelSettings.Section}:Models:{name}:Path)."]);
-            models.FromFile(name, model.Path, model.WatchForChanges);
-        }
         services.AddSingleton<ClassifierService>();
-        // Resolving the service loads every model: at host start, so a bad file stops start-up instead of failing a request.
-        services.AddHostedService<ModelStartup>();
         return services;
     }
-}
-
-/// <summary>Loads every model when the host starts.</summary>
-internal sealed class ModelStartup(IServiceProvider services) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        services.GetRequiredService<ClassifierService>();
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

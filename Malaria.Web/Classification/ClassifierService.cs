@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using Malaria.Inference;
 using Malaria.Inference.Explainability;
-using Malaria.Inference.Imaging;
 using Malaria.Inference.Pooling;
 using Malaria.Web.Problems;
 
@@ -14,26 +12,15 @@ namespace Malaria.Web.Classification;
 public sealed class ClassifierService
 {
     private readonly MalariaPredictionEnginePool _pool;
-    private readonly ConcurrentDictionary<string, ReloadFailure> _failures = new(StringComparer.Ordinal);
 
-    public ClassifierService(MalariaPredictionEnginePool pool, ILogger<ClassifierService> logger)
-    {
-        _pool = pool;
-        _pool.Reloaded += (_, e) =>
-        {
-            _failures.TryRemove(e.ModelName, out ReloadFailure? _);
-            logger.LogInformation("Model {ModelName} now serves version {Version}", e.ModelName, e.Current.Version);
-        };
-        _pool.ReloadFailed += (_, e) =>
-            _failures[e.ModelName] = new ReloadFailure(DateTimeOffset.UtcNow, e.Error.Message, e.StillServing.Version);
-    }
+    public ClassifierService(MalariaPredictionEnginePool pool) => _pool = pool;
 
     /// <summary>Model names, the built-in "default" first, then by name.</summary>
     public IReadOnlyList<string> ModelNames =>
-        [.. _pool.ModelNames.OrderBy(n => n == BuiltInModel.Name ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal)];
+        [.. _pool.ModelNames.OrderBy(n => n == MalariaPredictionEnginePool.DefaultModelName ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal)];
 
     /// <summary>The name to use when a request names none.</summary>
-    public string DefaultName => ModelNames.Contains(BuiltInModel.Name) ? BuiltInModel.Name : ModelNames[0];
+    public string DefaultName => ModelNames.Contains(MalariaPredictionEnginePool.DefaultModelName) ? MalariaPredictionEnginePool.DefaultModelName : ModelNames[0];
 
     /// <summary>The classifier of a model; a 404 problem when there is none of that name.</summary>
     public MalariaClassifier Require(string? name)
@@ -44,7 +31,11 @@ public sealed class ClassifierService
     }
 
     /// <summary>The last failed reload of a model since it last loaded well, or null.</summary>
-    public ReloadFailure? LastReloadFailure(string name) => _failures.GetValueOrDefault(name);
+    public ReloadFailure? LastReloadFailure(string name)
+    {
+        var classifier = Require(name);
+        return classifier.LastReloadFailure is { } failure ? new ReloadFailure(failure.At, failure.Message, classifier.Version) : null;
+    }
 
     /// <summary>What a model is and how it scored on its test part.</summary>
     public ModelDescription Describe(string name)
@@ -60,16 +51,15 @@ public sealed class ClassifierService
 
     /// <summary>Decodes (within the limits) and classifies one upload.</summary>
     public Task<CellPrediction> ClassifyAsync(string name, Stream image, string fileName, CancellationToken cancellationToken) =>
-        _pool.PredictAsync(name, image, fileName, cancellationToken);
+        _pool.ClassifyAsync(name, image, fileName, cancellationToken);
 
     /// <summary>Decodes (within the limits) one upload and explains the score of <paramref name="targetLabel"/> (default: the predicted label).</summary>
-    public async Task<CellExplanation> ExplainAsync(string name, Stream image, string fileName, string? targetLabel, CancellationToken cancellationToken)
+    public Task<CellExplanation> ExplainAsync(string name, Stream image, string fileName, string? targetLabel, CancellationToken cancellationToken)
     {
         var classifier = Require(name);
         if (targetLabel is not null && !classifier.Labels.Contains(targetLabel, StringComparer.Ordinal))
             throw ApiProblemException.BadRequest($"Model '{name}' has no label '{targetLabel}'; its labels are {string.Join(", ", classifier.Labels)}.");
-        using var decoded = await ImageDecoder.DecodeAsync(image, fileName, classifier.ImageLimits, cancellationToken);
-        return _pool.Explain(name, decoded, targetLabel);
+        return _pool.ExplainAsync(name, image, fileName, targetLabel, cancellationToken);
     }
 }
 
