@@ -111,7 +111,7 @@ public sealed class ModelLifecycleTests
         using var files = new ModelFiles();
         var path = files.Copy("broken");
         ModelFiles.WriteGarbage(path);
-        var dll = Path.Combine(RepositoryRoot(), "Malaria.Web", "bin", BuildConfiguration(), "net10.0", "Malaria.Web.dll");
+        var dll = Path.Combine(Repository.Root, "Malaria.Web", "bin", BuildConfiguration(), "net10.0", "Malaria.Web.dll");
         Assert.That(File.Exists(dll), Is.True, dll);
         var start = new ProcessStartInfo("dotnet", [dll])
         {
@@ -133,13 +133,6 @@ public sealed class ModelLifecycleTests
             Assert.That(lines, Has.Length.EqualTo(1), await stdout);
             Assert.That(lines[0], Does.StartWith("Malaria.Web cannot start: ").And.Contain(path));
         });
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Malaria.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("Malaria.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static string BuildConfiguration() =>

@@ -44,7 +44,7 @@ public sealed class PageTests
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
         });
-        _screenshots = Path.Combine(ModelLifecycleTests.RepositoryRoot(), "artifacts", "web-screenshots");
+        _screenshots = Path.Combine(Repository.Root, "artifacts", "web-screenshots");
         Directory.CreateDirectory(_screenshots);
     }
 

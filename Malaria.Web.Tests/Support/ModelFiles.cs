@@ -8,7 +8,7 @@ internal sealed class ModelFiles : IDisposable
 {
     // The built-in model now loads from memory (no file); its source files are in the repository.
     private static readonly Lazy<string> BuiltIn = new(() =>
-        Path.Combine(Api.ModelLifecycleTests.RepositoryRoot(), "Malaria.Inference", "DefaultModel", "model.onnx"));
+        Path.Combine(Repository.Root, "Malaria.Inference", "DefaultModel", "model.onnx"));
 
     public ModelFiles()
     {
