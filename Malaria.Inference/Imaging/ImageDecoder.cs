@@ -73,8 +73,10 @@ public static class ImageDecoder
             var pixels = new byte[target.BytesSize];
             SKCodecResult result;
             fixed (byte* output = pixels) result = codec.GetPixels(target, (IntPtr)output);
+            // The header checks have already found the file complete (PNG chunks up to IEND, JPEG EOI, BMP size), so
+            // running out of data here means the compressed pixel data inside it is damaged, not cut off.
             if (result == SKCodecResult.IncompleteInput)
-                throw new InvalidImageException(sourceName, InvalidImageReason.Truncated, $"the {header.Format} pixel data ends early.");
+                throw new InvalidImageException(sourceName, InvalidImageReason.Corrupt, $"the {header.Format} pixel data is damaged: it ends before the last row although the file is complete.");
             if (result != SKCodecResult.Success)
                 throw new InvalidImageException(sourceName, InvalidImageReason.Corrupt, $"the {header.Format} decoder reported {result}.");
             for (var i = 3; i < pixels.Length; i += 4) pixels[i] = 255;
