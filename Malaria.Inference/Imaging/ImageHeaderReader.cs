@@ -4,8 +4,9 @@ namespace Malaria.Inference.Imaging;
 
 /// <summary>
 /// Recognises the format from the magic bytes and reads the declared size from the header (PNG IHDR, JPEG SOFn,
-/// BMP info header), and checks that the data is complete (PNG IEND, JPEG EOI, BMP declared size). Nothing here
-/// allocates in proportion to the declared size, so it is safe to run on untrusted input before decoding.
+/// BMP info header), and checks that the data is complete (PNG IEND and every chunk CRC, JPEG EOI and every block of
+/// a sequential scan, BMP declared size). Nothing here allocates in proportion to the declared size, so it is safe to
+/// run on untrusted input before decoding.
 /// </summary>
 public static class ImageHeaderReader
 {
@@ -58,6 +59,7 @@ public static class ImageHeaderReader
                 $"the {format} header declares {header.Width} x {header.Height} = {header.PixelCount:N0} pixels, above the limit of {limits.MaxPixels:N0}.");
         // Only after the size is known to be acceptable: a decompression bomb is rejected for its size alone.
         if (format == ImageFormat.Png) CheckPngChunks(data, sourceName);
+        if (format == ImageFormat.Jpeg) JpegScanCheck.Check(data, sourceName);
         return header;
     }
 
