@@ -72,5 +72,47 @@ public sealed class DamagedPixelDataTests
         Assert.That((decoded.Width, decoded.Height), Is.EqualTo((64, 48)));
     }
 
+    [TestCase(1), TestCase(3), TestCase(7)]
+    public void A_jpeg_with_restart_markers_decodes_exactly(int restartInterval)
+    {
+        var (blocks, jpeg) = RestartJpeg(restartInterval);
+        Assert.That(jpeg.AsSpan().IndexOf((ReadOnlySpan<byte>)[0xFF, 0x00]), Is.Not.Negative, "the data has stuffed bytes");
+        using var decoded = ImageDecoder.Decode(jpeg, "restarts.jpg");
+        Assert.That((decoded.Width, decoded.Height), Is.EqualTo((6 * 8, 4 * 8)));
+        var pixels = decoded.Pixels;
+        for (var b = 0; b < blocks.Length; b++)
+        {
+            var (x, y) = (b % 6 * 8 + 4, b / 6 * 8 + 4);  // the middle of block b
+            Assert.That(pixels[4 * (y * decoded.Width + x)], Is.EqualTo(blocks[b]), $"block {b}");
+        }
+    }
+
+    [Test]
+    public void A_jpeg_cut_after_a_restart_marker_and_given_an_eoi_is_corrupt()
+    {
+        var (_, jpeg) = RestartJpeg(restartInterval: 4);
+        var secondRestart = jpeg.AsSpan().IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD1]);
+        var error = Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode(CutWithEoi(jpeg, secondRestart + 2), "cut.jpg"))!;
+        Assert.That(error.Reason, Is.EqualTo(InvalidImageReason.Corrupt));
+        Assert.That(error.Message, Does.Contain("stops after 8 of 24"));
+    }
+
+    [Test]
+    public void A_jpeg_missing_a_restart_marker_is_corrupt()
+    {
+        var (_, jpeg) = RestartJpeg(restartInterval: 4);
+        var firstRestart = jpeg.AsSpan().IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD0]);
+        byte[] damaged = [.. jpeg[..firstRestart], .. jpeg[(firstRestart + 2)..]];
+        var error = Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode(damaged, "no-rst.jpg"))!;
+        Assert.That(error.Reason, Is.EqualTo(InvalidImageReason.Corrupt));
+    }
+
+    /// <summary>6 x 4 flat grey blocks, in pairs of equal values.</summary>
+    private static (byte[] Blocks, byte[] Jpeg) RestartJpeg(int restartInterval)
+    {
+        var blocks = Enumerable.Range(0, 24).Select(b => (byte)(b / 2 * 37 % 256)).ToArray();
+        return (blocks, FlatBlockJpeg.Encode(blocks, blocksWide: 6, restartInterval));
+    }
+
     private static byte[] CutWithEoi(byte[] jpeg, int length) => [.. jpeg[..length], 0xFF, 0xD9];
 }
