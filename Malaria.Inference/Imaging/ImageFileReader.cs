@@ -9,6 +9,7 @@ namespace Malaria.Inference.Imaging;
 /// </summary>
 internal static class ImageFileReader
 {
+    /// <summary>The file's bytes, after checking that <paramref name="path"/> names a regular file.</summary>
     /// <exception cref="FileNotFoundException">Nothing at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidImageException">Not a regular file, empty or too large.</exception>
     public static ReadOnlyMemory<byte> ReadAllBytes(string path, ImageLimits limits)
