@@ -96,6 +96,21 @@ internal static class TestImages
         return png;
     }
 
+    /// <summary>
+    /// A PNG whose compressed pixel data (inside IDAT) is scrambled while every chunk CRC is recomputed, so that the
+    /// chunk walk passes and only inflating finds the damage.
+    /// </summary>
+    public static byte[] PngWithScrambledPixelData()
+    {
+        var png = Png(Tint.Red);
+        const int idat = 33;  // signature (8) + IHDR chunk (25)
+        var length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(idat));
+        var body = png.AsSpan(idat + 8, length);
+        for (var i = 2; i < body.Length; i++) body[i] ^= 0x5A;  // keep the 2-byte zlib header
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(idat + 8 + length), Crc32.Compute(png.AsSpan(idat + 4, 4 + length)));
+        return png;
+    }
+
     public static byte[] Jpeg(Tint tint, int width = 24, int height = 20, bool grey = false, int seed = 1)
     {
         var rgb = Rgb(tint, width, height, seed);

@@ -3,10 +3,14 @@ namespace Malaria.Inference.IO;
 /// <summary>
 /// Writes files so that a reader never sees a half-written one: the content goes to a temporary file in the
 /// same folder (same file system, so the final rename is atomic) and replaces the target only when complete.
+/// A target that already exists keeps its Unix permissions; a new file gets the usual mode (0666 less the umask).
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Writes through <paramref name="write"/> into a temporary file, then renames it over <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Writes through <paramref name="write"/> into a temporary file, then renames it over <paramref name="path"/> and
+    /// syncs the folder on Linux and macOS, so that the new content survives a crash.
+    /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -21,7 +25,9 @@ public static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
+            KeepPermissions(full, temp);
             File.Move(temp, full, overwrite: true);
+            DirectorySync.TryFlush(folder);
         }
         finally
         {
@@ -38,5 +44,19 @@ public static class AtomicFile
     {
         var copy = bytes.ToArray();
         Write(path, s => s.Write(copy));
+    }
+
+    /// <summary>
+    /// The rename replaces the target's inode, so without this a 0640 file someone restricted would come back as
+    /// 0644. (Owner and group are not copied: only root could set them.)
+    /// </summary>
+    private static void KeepPermissions(string target, string temp)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        UnixFileMode mode;
+        try { mode = File.GetUnixFileMode(target); }
+        catch (FileNotFoundException) { return; }  // a new file: keep the default mode the temporary file was created with
+        catch (DirectoryNotFoundException) { return; }
+        File.SetUnixFileMode(temp, mode);
     }
 }

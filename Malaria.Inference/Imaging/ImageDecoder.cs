@@ -10,19 +10,17 @@ namespace Malaria.Inference.Imaging;
 /// </summary>
 public static class ImageDecoder
 {
-    /// <summary>Reads and decodes an image file.</summary>
+    /// <summary>Reads and decodes an image file (a regular file; symbolic links are followed).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidImageException">The file is not a usable image.</exception>
+    /// <exception cref="InvalidImageException">
+    /// The file is not a usable image, or the path names a directory, device, FIFO or socket
+    /// (<see cref="InvalidImageReason.NotAFile"/>).
+    /// </exception>
     public static MLImage DecodeFile(string path, ImageLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         limits ??= ImageLimits.Default;
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new FileNotFoundException($"Image '{path}' does not exist.", path);
-        // Reject an oversized file before reading it into memory.
-        if (info.Length > limits.MaxBytes)
-            throw new InvalidImageException(path, InvalidImageReason.TooLarge, $"{info.Length:N0} bytes exceeds the limit of {limits.MaxBytes:N0} bytes.");
-        return Decode(File.ReadAllBytes(path), path, limits);
+        return Decode(ImageFileReader.ReadAllBytes(path, limits).Span, path, limits);
     }
 
     /// <summary>Reads a stream to its end (at most <see cref="ImageLimits.MaxBytes"/>) and decodes it.</summary>
@@ -32,16 +30,7 @@ public static class ImageDecoder
         ArgumentNullException.ThrowIfNull(stream);
         limits ??= ImageLimits.Default;
         sourceName ??= "(stream)";
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
-        {
-            if (buffer.Length + read > limits.MaxBytes)
-                throw new InvalidImageException(sourceName, InvalidImageReason.TooLarge, $"the stream is longer than the limit of {limits.MaxBytes:N0} bytes.");
-            buffer.Write(chunk, 0, read);
-        }
-        return Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), sourceName, limits);
+        return Decode(BoundedReader.ReadAll(stream, limits.MaxBytes, sourceName, "the stream").Span, sourceName, limits);
     }
 
     /// <summary>
@@ -54,16 +43,8 @@ public static class ImageDecoder
         ArgumentNullException.ThrowIfNull(stream);
         limits ??= ImageLimits.Default;
         sourceName ??= "(stream)";
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > limits.MaxBytes)
-                throw new InvalidImageException(sourceName, InvalidImageReason.TooLarge, $"the stream is longer than the limit of {limits.MaxBytes:N0} bytes.");
-            buffer.Write(chunk, 0, read);
-        }
-        return Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), sourceName, limits);
+        var data = await BoundedReader.ReadAllAsync(stream, limits.MaxBytes, sourceName, "the stream", cancellationToken).ConfigureAwait(false);
+        return Decode(data.Span, sourceName, limits);
     }
 
     /// <summary>Validates and decodes an encoded image held in memory.</summary>
@@ -92,8 +73,10 @@ public static class ImageDecoder
             var pixels = new byte[target.BytesSize];
             SKCodecResult result;
             fixed (byte* output = pixels) result = codec.GetPixels(target, (IntPtr)output);
+            // The header checks have already found the file complete (PNG chunks up to IEND, JPEG EOI, BMP size), so
+            // running out of data here means the compressed pixel data inside it is damaged, not cut off.
             if (result == SKCodecResult.IncompleteInput)
-                throw new InvalidImageException(sourceName, InvalidImageReason.Truncated, $"the {header.Format} pixel data ends early.");
+                throw new InvalidImageException(sourceName, InvalidImageReason.Corrupt, $"the {header.Format} pixel data is damaged: it ends before the last row although the file is complete.");
             if (result != SKCodecResult.Success)
                 throw new InvalidImageException(sourceName, InvalidImageReason.Corrupt, $"the {header.Format} decoder reported {result}.");
             for (var i = 3; i < pixels.Length; i += 4) pixels[i] = 255;

@@ -4,8 +4,9 @@ namespace Malaria.Inference.Imaging;
 
 /// <summary>
 /// Recognises the format from the magic bytes and reads the declared size from the header (PNG IHDR, JPEG SOFn,
-/// BMP info header), and checks that the data is complete (PNG IEND, JPEG EOI, BMP declared size). Nothing here
-/// allocates in proportion to the declared size, so it is safe to run on untrusted input before decoding.
+/// BMP info header), and checks that the data is complete (PNG IEND and every chunk CRC, JPEG EOI and every block of
+/// a sequential scan, BMP declared size). Nothing here allocates in proportion to the declared size, so it is safe to
+/// run on untrusted input before decoding.
 /// </summary>
 public static class ImageHeaderReader
 {
@@ -42,7 +43,7 @@ public static class ImageHeaderReader
         var format = Sniff(data);
         var header = format switch
         {
-            ImageFormat.Png => ReadPng(data, sourceName),
+            ImageFormat.Png => ReadPng(data, sourceName, limits),
             ImageFormat.Jpeg => ReadJpeg(data, sourceName),
             ImageFormat.Bmp => ReadBmp(data, sourceName),
             ImageFormat.Unknown => throw new InvalidImageException(sourceName, InvalidImageReason.NotAnImage,
@@ -58,10 +59,11 @@ public static class ImageHeaderReader
                 $"the {format} header declares {header.Width} x {header.Height} = {header.PixelCount:N0} pixels, above the limit of {limits.MaxPixels:N0}.");
         // Only after the size is known to be acceptable: a decompression bomb is rejected for its size alone.
         if (format == ImageFormat.Png) CheckPngChunks(data, sourceName);
+        if (format == ImageFormat.Jpeg) JpegScanCheck.Check(data, sourceName);
         return header;
     }
 
-    private static ImageHeader ReadPng(ReadOnlySpan<byte> data, string source)
+    private static ImageHeader ReadPng(ReadOnlySpan<byte> data, string source, ImageLimits limits)
     {
         // Signature (8) + IHDR length (4) + "IHDR" (4) + width, height (8) + bit depth, colour type (2).
         if (data.Length < 26) throw Truncated(source, ImageFormat.Png, "the IHDR chunk is incomplete");
@@ -70,7 +72,13 @@ public static class ImageHeaderReader
         var width = BinaryPrimitives.ReadUInt32BigEndian(data.Slice(16, 4));
         var height = BinaryPrimitives.ReadUInt32BigEndian(data.Slice(20, 4));
         int bitDepth = data[24];
-        return new ImageHeader(ImageFormat.Png, ClampToInt(width), ClampToInt(height), bitDepth);
+        // IHDR holds 32-bit sizes but ImageHeader ints: a size past int.MaxValue is refused here, with its real value.
+        if ((width > int.MaxValue || height > int.MaxValue) && width != 0 && height != 0)
+            throw new InvalidImageException(source, InvalidImageReason.TooLarge,
+                $"the Png header declares {width} x {height} = {(ulong)width * height:N0} pixels, above the limit of {limits.MaxPixels:N0}.");
+        if (width == 0 || height == 0)
+            throw new InvalidImageException(source, InvalidImageReason.Corrupt, $"the Png header declares a {width} x {height} image.");
+        return new ImageHeader(ImageFormat.Png, (int)width, (int)height, bitDepth);
     }
 
     /// <summary>
@@ -154,8 +162,6 @@ public static class ImageHeaderReader
         }
         return new ImageHeader(ImageFormat.Bmp, width, height, bitCount >= 24 ? 8 : bitCount);
     }
-
-    private static int ClampToInt(uint value) => value > int.MaxValue ? int.MaxValue : (int)value;
 
     private static InvalidImageException Truncated(string source, ImageFormat format, string detail) =>
         new(source, InvalidImageReason.Truncated, $"{detail} ({format}).");

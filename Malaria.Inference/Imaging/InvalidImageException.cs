@@ -33,6 +33,7 @@ public sealed class InvalidImageException : FormatException
         InvalidImageReason.UnsupportedFormat => "has an unsupported format",
         InvalidImageReason.TooLarge => "is too large",
         InvalidImageReason.Corrupt => "cannot be decoded",
+        InvalidImageReason.NotAFile => "is not a regular file",
         _ => "is invalid",
     };
 }

@@ -20,4 +20,10 @@ public enum InvalidImageReason
 
     /// <summary>The header or the compressed data is damaged and cannot be decoded.</summary>
     Corrupt,
+
+    /// <summary>
+    /// The path names no regular file: a directory, a device, a FIFO, a socket, or a symbolic link that cannot be
+    /// followed. Such paths are not opened (a FIFO would block, a device might never end).
+    /// </summary>
+    NotAFile,
 }

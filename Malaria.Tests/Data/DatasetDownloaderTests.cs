@@ -127,6 +127,77 @@ public class DatasetDownloaderTests
         Assert.That(Contents(output.Path), Is.EqualTo(new[] { "cell_images" }));
     }
 
+    [Test]
+    public async Task AnArchiveExtractingToMoreThanTheLimitIsRejectedAndNothingIsLeft()
+    {
+        using var server = new LoopbackFileServer();
+        using var output = new TempFolder();
+        var url = server.Serve("cell_images.zip", SmallCellZip());  // three PNGs of over 1,000 bytes each
+        using var http = new HttpClient();
+        var downloader = new DatasetDownloader(http) { MaxExtractedBytes = 2_000 };
+
+        var ex = await Assert.ThrowsAsync<CommandLineException>(() => downloader.DownloadAndExtractAsync(url, output.Path));
+
+        Assert.That(ex!.Message, Does.Contain(url.ToString()).And.Contain("more than 2,000 bytes"));
+        Assert.That(Contents(output.Path), Is.Empty);
+        Assert.That(DatasetDownloader.DefaultMaxExtractedBytes, Is.GreaterThan(350L * 1000 * 1000), "room for the NIH archive");
+    }
+
+    [Test]
+    public async Task AServerThatNeverAnswersIsAClearErrorAfterTheStallTimeout()
+    {
+        using var server = new LoopbackFileServer();
+        using var output = new TempFolder();
+        var url = server.Serve("cell_images.zip", SmallCellZip(), stallAfterBytes: 0);
+        using var http = DatasetDownloader.CreateHttpClient(connectTimeout: TimeSpan.FromSeconds(5));
+        var downloader = new DatasetDownloader(http) { StallTimeout = TimeSpan.FromMilliseconds(500) };
+
+        var ex = await Assert.ThrowsAsync<CommandLineException>(() => downloader.DownloadAndExtractAsync(url, output.Path));
+
+        Assert.That(ex!.Message, Is.EqualTo($"Could not reach {url}: no response within 0.5 s."));
+        Assert.That(Contents(output.Path), Is.Empty);
+    }
+
+    [Test]
+    public async Task AServerThatStopsSendingMidBodyIsAClearErrorAndNothingIsLeft()
+    {
+        using var server = new LoopbackFileServer();
+        using var output = new TempFolder();
+        var zip = SmallCellZip();
+        var url = server.Serve("cell_images.zip", zip, stallAfterBytes: 100);
+        using var http = DatasetDownloader.CreateHttpClient();
+        var downloader = new DatasetDownloader(http) { StallTimeout = TimeSpan.FromMilliseconds(500) };
+
+        var ex = await Assert.ThrowsAsync<CommandLineException>(() => downloader.DownloadAndExtractAsync(url, output.Path));
+
+        Assert.That(ex!.Message, Does.StartWith($"Download from {url} stalled: no data for 0.5 s after 100 of {zip.Length:N0} bytes"));
+        Assert.That(Contents(output.Path), Is.Empty);
+    }
+
+    [Test, Platform(Exclude = "Win"), System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task ExtractedFilesNeverKeepExecutableBits()
+    {
+        using var server = new LoopbackFileServer();
+        using var output = new TempFolder();
+        using var memory = new MemoryStream();
+        using (var zip = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            var entry = zip.CreateEntry("cell_images/Parasitized/C1P1_cell_1.png");
+            entry.ExternalAttributes = Convert.ToInt32("100755", 8) << 16;  // a regular file, rwxr-xr-x, as zip records it
+            using var s = entry.Open();
+            s.Write(TestImages.Png(TestImages.Tint.Red));
+        }
+        var url = server.Serve("cell_images.zip", memory.ToArray());
+        using var http = new HttpClient();
+
+        await new DatasetDownloader(http).DownloadAndExtractAsync(url, output.Path);
+
+        var mode = File.GetUnixFileMode(output.Combine("cell_images", "Parasitized", "C1P1_cell_1.png"));
+        const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        Assert.That(mode & anyExecute, Is.EqualTo((UnixFileMode)0), $"mode {mode}");
+        Assert.That(mode.HasFlag(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+    }
+
     /// <summary>Reports synchronously (Progress&lt;T&gt; posts to the thread pool, so the last report could arrive late).</summary>
     private sealed class SyncProgress(Action<(long, long?)> report) : IProgress<(long Received, long? Total)>
     {

@@ -5,13 +5,17 @@ namespace Malaria.Tests.Data;
 
 /// <summary>
 /// A tiny HTTP server on 127.0.0.1 that serves fixed byte arrays, for testing the downloader without the internet.
-/// A route can declare a Content-Length larger than what it sends and then drop the connection, like a broken download.
+/// A route can declare a Content-Length larger than what it sends and then drop the connection, like a broken download,
+/// or stall: send nothing (not even headers) or part of the body, then stay silent until the server is disposed.
 /// </summary>
 internal sealed class LoopbackFileServer : IDisposable
 {
     private readonly HttpListener _listener = new();
-    private readonly Dictionary<string, (byte[] Body, long? DeclaredLength)> _routes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Route> _routes = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
+
+    private sealed record Route(byte[] Body, long? DeclaredLength, int? StallAfterBytes);
 
     public LoopbackFileServer()
     {
@@ -27,9 +31,10 @@ internal sealed class LoopbackFileServer : IDisposable
 
     public Uri BaseUri { get; }
 
-    public Uri Serve(string name, byte[] body, long? declaredLength = null)
+    /// <param name="stallAfterBytes">0: never answer; n: send the headers and n bytes of the body, then nothing.</param>
+    public Uri Serve(string name, byte[] body, long? declaredLength = null, int? stallAfterBytes = null)
     {
-        lock (_routes) _routes["/" + name] = (body, declaredLength);
+        lock (_routes) _routes["/" + name] = new Route(body, declaredLength, stallAfterBytes);
         return new Uri(BaseUri, name);
     }
 
@@ -40,7 +45,7 @@ internal sealed class LoopbackFileServer : IDisposable
             HttpListenerContext context;
             try { context = await _listener.GetContextAsync(); }
             catch (Exception) { return; }
-            (byte[] Body, long? DeclaredLength) route;
+            Route? route;
             bool found;
             lock (_routes) found = _routes.TryGetValue(context.Request.Url!.AbsolutePath, out route);
             try
@@ -52,7 +57,18 @@ internal sealed class LoopbackFileServer : IDisposable
                     continue;
                 }
                 context.Response.ContentType = "application/zip";
-                context.Response.ContentLength64 = route.DeclaredLength ?? route.Body.Length;
+                context.Response.ContentLength64 = route!.DeclaredLength ?? route.Body.Length;
+                if (route.StallAfterBytes is { } sent)
+                {
+                    if (sent > 0)
+                    {
+                        await context.Response.OutputStream.WriteAsync(route.Body.AsMemory(0, sent));
+                        await context.Response.OutputStream.FlushAsync();
+                    }
+                    try { await Task.Delay(Timeout.Infinite, _stopping.Token); } catch (OperationCanceledException) { }
+                    context.Response.Abort();
+                    continue;
+                }
                 await context.Response.OutputStream.WriteAsync(route.Body);
                 if (route.DeclaredLength is { } declared && declared > route.Body.Length)
                     context.Response.Abort(); // the connection drops mid-body
@@ -66,8 +82,10 @@ internal sealed class LoopbackFileServer : IDisposable
 
     public void Dispose()
     {
+        _stopping.Cancel();
         _listener.Stop();
         _listener.Close();
         try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        _stopping.Dispose();
     }
 }

@@ -29,7 +29,7 @@ public static class DownloadCommand
                 .StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask("download", maxValue: 1);
-                    using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+                    using var http = DatasetDownloader.CreateHttpClient();
                     var downloader = new DatasetDownloader(http)
                     {
                         Progress = new Progress<(long Received, long? Total)>(p =>

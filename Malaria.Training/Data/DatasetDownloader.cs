@@ -7,15 +7,43 @@ namespace Malaria.Training.Data;
 /// Fetches a zipped image tree and extracts it so that nothing half-written is ever left behind: the download goes to a
 /// temporary file beside the destination, is checked (size against Content-Length, optional SHA-256, zip integrity),
 /// extracted into a temporary folder, and only then renamed into place. Any failure or cancellation removes the
-/// temporary files and leaves the destination as it was.
+/// temporary files and leaves the destination as it was. A server that stops sending, an archive that extracts to
+/// more than <see cref="MaxExtractedBytes"/>, and executable bits on extracted files are dealt with too: the archive
+/// comes from the network, so it is not trusted.
 /// </summary>
 public sealed class DatasetDownloader(HttpClient http)
 {
     /// <summary>The public NIH archive (27,558 cells, about 337 MB), as given in the data README.</summary>
     public const string NihUrl = "https://data.lhncbc.nlm.nih.gov/public/Malaria/cell_images.zip";
 
+    /// <summary>
+    /// Default <see cref="MaxExtractedBytes"/>: 4 GiB, about ten times what the NIH archive extracts to, yet far below
+    /// what a zip bomb of the same download size would write.
+    /// </summary>
+    public const long DefaultMaxExtractedBytes = 4L * 1024 * 1024 * 1024;
+
     /// <summary>Reports bytes received and the expected total (null when the server does not say).</summary>
     public IProgress<(long Received, long? Total)>? Progress { get; init; }
+
+    /// <summary>
+    /// Most bytes the archive may extract to, counted while writing (the sizes a zip declares can lie). Default:
+    /// <see cref="DefaultMaxExtractedBytes"/>.
+    /// </summary>
+    public long MaxExtractedBytes { get; init; } = DefaultMaxExtractedBytes;
+
+    /// <summary>
+    /// Longest wait for the response headers and then for each piece of the body; the download fails when the server
+    /// stays silent longer. Default: 60 seconds. The whole download has no time limit: a slow link that keeps sending is fine.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// An <see cref="HttpClient"/> for downloads: a connection attempt gives up after <paramref name="connectTimeout"/>
+    /// (default 30 seconds) instead of the operating system's minutes, and there is no overall timeout, since a large
+    /// archive on a slow link takes long; <see cref="StallTimeout"/> catches a server that stops sending.
+    /// </summary>
+    public static HttpClient CreateHttpClient(TimeSpan? connectTimeout = null) =>
+        new(new SocketsHttpHandler { ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(30) }) { Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>
     /// Downloads <paramref name="url"/> and extracts it under <paramref name="outputFolder"/>. Returns the folders the
@@ -46,8 +74,17 @@ public sealed class DatasetDownloader(HttpClient http)
     private async Task<string> DownloadAsync(Uri url, string archive, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
-        try { response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false); }
-        catch (HttpRequestException ex) { throw new CommandLineException($"Could not reach {url}: {ex.Message}", ex); }
+        using (var headers = Deadline(cancellationToken))
+        {
+            try { response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, headers.Token).ConfigureAwait(false); }
+            catch (HttpRequestException ex) { throw new CommandLineException($"Could not reach {url}: {ex.Message}", ex); }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The stall deadline, or the handler's connect timeout (which also surfaces as a cancellation).
+                var what = headers.IsCancellationRequested ? $"no response within {Seconds(StallTimeout)}" : "the connection timed out";
+                throw new CommandLineException($"Could not reach {url}: {what}.", ex);
+            }
+        }
         using (response)
         {
             if (!response.IsSuccessStatusCode)
@@ -60,9 +97,19 @@ public sealed class DatasetDownloader(HttpClient http)
                 await using var source = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
                 await using var target = new FileStream(archive, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
                 var buffer = new byte[1 << 16];
-                int read;
-                while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                while (true)
                 {
+                    int read;
+                    using (var piece = Deadline(cancellationToken))
+                    {
+                        try { read = await source.ReadAsync(buffer, piece.Token).ConfigureAwait(false); }
+                        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            throw new CommandLineException(
+                                $"Download from {url} stalled: no data for {Seconds(StallTimeout)} after {received:N0}{(total is { } t ? $" of {t:N0}" : "")} bytes.", ex);
+                        }
+                    }
+                    if (read == 0) break;
                     await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                     hash.AppendData(buffer, 0, read);
                     received += read;
@@ -79,10 +126,21 @@ public sealed class DatasetDownloader(HttpClient http)
         }
     }
 
-    private static void Extract(string archive, string staging, Uri url, CancellationToken cancellationToken)
+    /// <summary>Cancelled by the caller, or when <see cref="StallTimeout"/> passes.</summary>
+    private CancellationTokenSource Deadline(CancellationToken cancellationToken)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(StallTimeout);
+        return deadline;
+    }
+
+    private static string Seconds(TimeSpan span) => $"{span.TotalSeconds:0.###} s";
+
+    private void Extract(string archive, string staging, Uri url, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(staging);
         var root = Path.GetFullPath(staging) + Path.DirectorySeparatorChar;
+        long extracted = 0;
         try
         {
             using var zip = ZipFile.OpenRead(archive);
@@ -99,7 +157,7 @@ public sealed class DatasetDownloader(HttpClient http)
                     continue;
                 }
                 Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                entry.ExtractToFile(destination, overwrite: true);
+                extracted = ExtractEntry(entry, destination, extracted, url, cancellationToken);
             }
         }
         catch (InvalidDataException ex)
@@ -110,6 +168,32 @@ public sealed class DatasetDownloader(HttpClient http)
         {
             throw new CommandLineException($"Archive from {url} could not be extracted: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// Copies one entry, counting the bytes actually written against <see cref="MaxExtractedBytes"/>. The file is
+    /// created rw-r--r-- (less the umask) whatever mode the archive records: images are data, never programs.
+    /// Returns the running total.
+    /// </summary>
+    private long ExtractEntry(ZipArchiveEntry entry, string destination, long extracted, Uri url, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        using var source = entry.Open();
+        using var target = new FileStream(destination, options);
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = source.Read(buffer)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            extracted += read;
+            if (extracted > MaxExtractedBytes)
+                throw new CommandLineException(
+                    $"Archive from {url} extracts to more than {MaxExtractedBytes:N0} bytes (at '{entry.FullName}'); it is not the expected data set or is a zip bomb.");
+            target.Write(buffer, 0, read);
+        }
+        return extracted;
     }
 
     private static IReadOnlyList<string> MoveIntoPlace(string staging, string outputFolder)
