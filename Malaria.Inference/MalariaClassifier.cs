@@ -178,27 +178,51 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
     }
 
     /// <summary>
-    /// Decodes and classifies image files in batches; results keep the input order. A file that is not a usable
-    /// image fails the call with an <see cref="InvalidImageException"/> naming it, before its batch is scored.
+    /// Decodes and classifies image files in batches of at most <see cref="MalariaClassifierOptions.BatchSize"/>
+    /// images and <see cref="ImageLimits.MaxBatchDecodedBytes"/> of decoded pixels; results keep the input order. A
+    /// file that is not a usable image fails the call with an <see cref="InvalidImageException"/> naming it.
     /// </summary>
     public IReadOnlyList<CellPrediction> ClassifyBatch(IEnumerable<string> imagePaths)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
         var results = new List<CellPrediction>();
-        foreach (var chunk in imagePaths.Chunk(_options.BatchSize))
+        var images = new List<MLImage>();
+        // Bounds what a batch of large images holds at once: the batch is scored early rather than grown.
+        var budget = new DecodedMemoryBudget(_options.ImageLimits.MaxBatchDecodedBytes);
+        void ScoreAndRelease()
         {
-            var images = new List<MLImage>(chunk.Length);
-            try
-            {
-                foreach (var path in chunk) images.Add(DecodeFile(path));
-                results.AddRange(ClassifyBatch(images));
-            }
-            finally
-            {
-                foreach (var image in images) image.Dispose();
-            }
+            results.AddRange(ClassifyBatch(images));
+            foreach (var image in images) image.Dispose();
+            images.Clear();
+            budget.Clear();
         }
-        return results;
+        try
+        {
+            foreach (var path in imagePaths)
+            {
+                var image = DecodeFile(path);
+                try
+                {
+                    if (images.Count == _options.BatchSize || !budget.TryAdd(image.Width, image.Height))
+                    {
+                        ScoreAndRelease();
+                        budget.TryAdd(image.Width, image.Height);
+                    }
+                }
+                catch
+                {
+                    image.Dispose();
+                    throw;
+                }
+                images.Add(image);
+            }
+            if (images.Count > 0) ScoreAndRelease();
+            return results;
+        }
+        finally
+        {
+            foreach (var image in images) image.Dispose();
+        }
     }
 
     /// <inheritdoc/>

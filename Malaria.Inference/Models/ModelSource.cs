@@ -49,10 +49,19 @@ internal abstract class ModelSource
 
         private byte[] ReadFile(string path, string what)
         {
-            if (Directory.Exists(path)) throw new ModelLoadException(Description, $"{what} is a directory, not a file.");
-            if (!File.Exists(path)) throw new ModelLoadException(Description, $"{what} {(path == Description ? "does not exist" : "is missing")}.",
-                new FileNotFoundException($"File '{path}' does not exist.", path));
-            return File.ReadAllBytes(path);
+            // Never opened unless a regular file: a FIFO would block the reader, a device would never end.
+            switch (IO.FileKinds.Of(path))
+            {
+                case IO.FileKind.Missing:
+                    throw new ModelLoadException(Description, $"{what} {(path == Description ? "does not exist" : "is missing")}.",
+                        new FileNotFoundException($"File '{path}' does not exist.", path));
+                case IO.FileKind.Directory:
+                    throw new ModelLoadException(Description, $"{what} is a directory, not a file.");
+                case IO.FileKind.RegularFile or IO.FileKind.Unknown:
+                    return File.ReadAllBytes(path);
+                case var kind:
+                    throw new ModelLoadException(Description, $"{what} is not a regular file ({kind}).");
+            }
         }
     }
 

@@ -162,4 +162,16 @@ public sealed class ModelLoadingTests
         Assert.That(Assert.Throws<ModelLoadException>(() => MalariaClassifier.Load(_folder.Combine("model.pt")))!.Message, Does.Contain(".zip (ML.NET) or .onnx"));
         Assert.That(Assert.Throws<ModelLoadException>(() => MalariaClassifier.Load(_folder.Combine("none.zip")))!.Message, Does.Contain("does not exist"));
     }
+
+    [Test]
+    public void A_model_path_naming_a_fifo_or_a_directory_is_refused_without_opening_it()
+    {
+        var fifo = _folder.Combine("model.zip");
+        TestModels.Card().Save(ModelCard.PathBeside(fifo));
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])!) mkfifo.WaitForExit();
+        Assert.That(Assert.Throws<ModelLoadException>(() => MalariaClassifier.Load(fifo))!.Message, Does.Contain("not a regular file"));
+        var folder = _folder.Combine("model.onnx");
+        Directory.CreateDirectory(folder);
+        Assert.That(Assert.Throws<ModelLoadException>(() => MalariaClassifier.Load(folder))!.Message, Does.Contain("is a directory"));
+    }
 }
