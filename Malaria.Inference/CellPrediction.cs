@@ -6,8 +6,9 @@ public sealed class CellPrediction
     private readonly float[] _scores;
     private IReadOnlyDictionary<string, float>? _byLabel;
 
-    internal CellPrediction(IReadOnlyList<string> labels, string positiveLabel, float[] scores, string modelVersion)
+    internal CellPrediction(IReadOnlyList<string> labels, string positiveLabel, float[] scores, string modelVersion, Imaging.InputWarnings inputWarnings = Imaging.InputWarnings.None)
     {
+        InputWarnings = inputWarnings;
         _scores = scores;
         Labels = labels;
         ModelVersion = modelVersion;
@@ -38,7 +39,13 @@ public sealed class CellPrediction
     public IReadOnlyDictionary<string, float> Scores =>
         _byLabel ??= Labels.Select((label, i) => KeyValuePair.Create(label, _scores[i])).ToDictionary(StringComparer.Ordinal);
 
-    /// <summary>The version (SHA-256) of the model that produced this prediction.</summary>
+    /// <summary>
+    /// How the input differs from the crops the model was trained on (<see cref="Imaging.InputWarnings.None"/> when
+    /// it looks like them). Any warning means the confidence overstates how sure the prediction is.
+    /// </summary>
+    public Imaging.InputWarnings InputWarnings { get; }
+
+    /// <summary>The version of the model that produced this prediction (see <see cref="Models.ModelInfo.Version"/>).</summary>
     public string ModelVersion { get; }
 
     /// <summary>The probability of one label.</summary>

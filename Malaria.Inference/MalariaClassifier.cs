@@ -96,10 +96,11 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
     {
         ArgumentNullException.ThrowIfNull(image);
         var started = Stopwatch.GetTimestamp();
+        using var normalized = Normalize(image, out var warnings);
         var prediction = _serving.Run((model, engine) =>
         {
-            using var prepared = Prepare(model, image);
-            return ToPrediction(model, engine.Score(prepared ?? image));
+            using var prepared = Prepare(model, normalized ?? image);
+            return ToPrediction(model, engine.Score(prepared ?? normalized ?? image), warnings);
         });
         MalariaInferenceMetrics.RecordPrediction(Name, prediction.Label, Stopwatch.GetElapsedTime(started).TotalSeconds, "classify");
         return prediction;
@@ -160,15 +161,18 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
             for (var start = 0; start < images.Count; start += _options.BatchSize)
             {
                 var chunk = images.Skip(start).Take(_options.BatchSize).ToList();
-                var prepared = chunk.Select(image => Prepare(model, image)).ToList();
+                var warnings = new InputWarnings[chunk.Count];
+                var normalized = chunk.Select((image, i) => Normalize(image, out warnings[i])).ToList();
+                var prepared = chunk.Select((image, i) => Prepare(model, normalized[i] ?? image)).ToList();
                 try
                 {
-                    foreach (var scores in engine.ScoreBatch(prepared.Select((p, i) => p ?? chunk[i]).ToList()))
-                        predictions.Add(ToPrediction(model, scores));
+                    var scored = engine.ScoreBatch(prepared.Select((p, i) => p ?? normalized[i] ?? chunk[i]).ToList());
+                    for (var i = 0; i < scored.Length; i++) predictions.Add(ToPrediction(model, scored[i], warnings[i]));
                 }
                 finally
                 {
                     foreach (var image in prepared) image?.Dispose();
+                    foreach (var image in normalized) image?.Dispose();
                 }
             }
             return predictions;
@@ -232,16 +236,19 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
     {
         ArgumentNullException.ThrowIfNull(image);
         var started = Stopwatch.GetTimestamp();
+        // An isolated cell is explained as the model saw it: the heatmap and overlay are of the isolated crop.
+        using var normalized = Normalize(image, out var warnings);
+        var seen = normalized ?? image;
         var explanation = _serving.Run((model, engine) =>
         {
             var labels = model.Labels;
             var target = targetLabel is null ? -1 : IndexOfLabel(labels, targetLabel);
             ClassActivation activation;
-            using (var prepared = Prepare(model, image)) activation = engine.Explain(prepared ?? image);
-            var prediction = ToPrediction(model, activation.Scores);
+            using (var prepared = Prepare(model, seen)) activation = engine.Explain(prepared ?? seen);
+            var prediction = ToPrediction(model, activation.Scores, warnings);
             if (target < 0) target = IndexOfLabel(labels, prediction.Label);
-            var heatmap = Heatmap.FromActivationMap(activation.MapOf(target), activation.MapWidth, activation.MapHeight, image.Width, image.Height);
-            return new CellExplanation(prediction, labels[target], heatmap, image);
+            var heatmap = Heatmap.FromActivationMap(activation.MapOf(target), activation.MapWidth, activation.MapHeight, seen.Width, seen.Height);
+            return new CellExplanation(prediction, labels[target], heatmap, seen);
         });
         MalariaInferenceMetrics.RecordPrediction(Name, explanation.Prediction.Label, Stopwatch.GetElapsedTime(started).TotalSeconds, "explain");
         return explanation;
@@ -343,8 +350,18 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
         throw new ArgumentException($"The model has no label '{label}'; its labels are {string.Join(", ", labels)}.", nameof(label));
     }
 
-    private static CellPrediction ToPrediction(ModelInfo model, float[] scores) =>
-        new(model.Labels, model.Card.PositiveLabel, scores, model.Version);
+    private static CellPrediction ToPrediction(ModelInfo model, float[] scores, InputWarnings warnings) =>
+        new(model.Labels, model.Card.PositiveLabel, scores, model.Version, warnings);
+
+    /// <summary>
+    /// Checks the input against the training domain and, when <see cref="MalariaClassifierOptions.IsolateCentralCell"/>
+    /// is on and the crop is not masked, returns its central cell on black (else null: score the image as it is).
+    /// </summary>
+    private MLImage? Normalize(MLImage image, out InputWarnings warnings)
+    {
+        warnings = InputDomain.Assess(image);
+        return _options.IsolateCentralCell && (warnings & InputWarnings.NoMaskedBackground) != 0 ? CentralCellIsolation.Isolate(image) : null;
+    }
 
     /// <summary>Stops watching and releases the model once no call is using it.</summary>
     public void Dispose() => _serving.Dispose();

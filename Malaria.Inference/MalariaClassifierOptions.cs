@@ -15,6 +15,13 @@ public sealed class MalariaClassifierOptions
     /// <summary>How many idle engines each model keeps for reuse. Default: twice the processor count. Callers beyond it get a temporary engine that is disposed after use.</summary>
     public int MaxEnginesPerModel { get; set; } = Environment.ProcessorCount * 2;
 
+    /// <summary>
+    /// Whether a crop without the training data's black mask (<see cref="InputWarnings.NoMaskedBackground"/>) is first
+    /// reduced to its central cell on black (<see cref="CentralCellIsolation"/>). Masked crops are never changed.
+    /// Default: false.
+    /// </summary>
+    public bool IsolateCentralCell { get; set; }
+
     /// <summary>Images per model run in batch calls. Default: 32.</summary>
     public int BatchSize { get; set; } = 32;
 
