@@ -48,6 +48,23 @@ public sealed class ClassifyApiTests
     }
 
     [Test]
+    public async Task An_unmasked_crop_is_scored_with_a_warning_and_a_training_like_crop_without()
+    {
+        using var response = await _client.PostAsync("/api/classify",
+            Forms.Files(("masked.png", File.ReadAllBytes(SharedData.Parasitized)), ("plasma.png", TestFiles.OnPlasma(SharedData.Parasitized))));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var files = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("files").EnumerateArray().ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(files[0].GetProperty("warnings").GetArrayLength(), Is.Zero);
+            var warning = files[1].GetProperty("warnings").EnumerateArray().Single();
+            Assert.That(warning.GetProperty("code").GetString(), Is.EqualTo("NoMaskedBackground"));
+            Assert.That(warning.GetProperty("message").GetString(), Does.Contain("black background"));
+            Assert.That(files[1].GetProperty("label").GetString(), Is.Not.Null, "still scored");
+        });
+    }
+
+    [Test]
     public async Task A_real_parasitized_and_a_real_uninfected_cell_get_their_labels()
     {
         using var response = await _client.PostAsync("/api/classify", Forms.Paths(SharedData.Parasitized, SharedData.Uninfected));

@@ -150,6 +150,22 @@ public sealed class PageTests
     }
 
     [Test]
+    public async Task An_unmasked_crop_shows_a_warning_beside_its_result()
+    {
+        var plasma = Path.Combine(_files.Folder, "bounding-box-crop.png");
+        await File.WriteAllBytesAsync(plasma, TestFiles.OnPlasma(SharedData.Parasitized));
+        await _page.GetByLabel("Choose images").SetInputFilesAsync([SharedData.Parasitized, plasma]);
+        var masked = _page.GetByRole(AriaRole.Listitem, new() { Name = Path.GetFileName(SharedData.Parasitized) });
+        var unmasked = _page.GetByRole(AriaRole.Listitem, new() { Name = "bounding-box-crop.png" });
+        await Assertions.Expect(unmasked.GetByTestId("domain-warning")).ToBeVisibleAsync();
+        await Assertions.Expect(unmasked.GetByTestId("domain-warning")).ToContainTextAsync("Not a masked single-cell crop");
+        await Assertions.Expect(masked.GetByTestId("label")).ToHaveTextAsync("Parasitized");
+        await Assertions.Expect(masked.GetByTestId("domain-warning")).ToBeHiddenAsync();
+        await unmasked.GetByTestId("overlay").Locator("xpath=self::img[starts-with(@src,'blob:')]").WaitForAsync();
+        await Shot("07-unmasked-crop-warning");
+    }
+
+    [Test]
     public async Task Switching_the_model_scores_the_cells_again_with_it()
     {
         await _page.GetByLabel("Choose images").SetInputFilesAsync([SharedData.Parasitized]);
@@ -181,7 +197,7 @@ public sealed class PageTests
         var lines = (await File.ReadAllLinesAsync(csv)).Where(l => l.Length > 0).ToArray();
         Assert.Multiple(() =>
         {
-            Assert.That(lines[0], Is.EqualTo("file,label,confidence,p_parasitized,model,model_version,error"));
+            Assert.That(lines[0], Is.EqualTo("file,label,confidence,p_parasitized,model,model_version,warnings,error"));
             Assert.That(lines, Has.Length.EqualTo(11));
             Assert.That(lines.Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(cells.Select(Path.GetFileName)));
             Assert.That(lines.Skip(1).Count(l => l.Split(',')[1] == "Parasitized"), Is.EqualTo(infected));

@@ -81,6 +81,23 @@ internal static class TestFiles
         return bmp;
     }
 
+    /// <summary>
+    /// The cell with its black mask replaced by a plasma colour: what a plain bounding-box crop from a smear looks
+    /// like, unlike the masked training crops.
+    /// </summary>
+    public static byte[] OnPlasma(string pngPath)
+    {
+        using var bitmap = SKBitmap.Decode(pngPath);
+        for (var y = 0; y < bitmap.Height; y++)
+            for (var x = 0; x < bitmap.Width; x++)
+            {
+                var c = bitmap.GetPixel(x, y);
+                if (c.Red <= 20 && c.Green <= 20 && c.Blue <= 20) bitmap.SetPixel(x, y, new SKColor(228, 206, 196));
+            }
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
     public static byte[] Text() => Encoding.UTF8.GetBytes("patient,cell,label\nP1,1,Parasitized\n");
 
     private static void WriteChunk(Stream png, string type, byte[] data)

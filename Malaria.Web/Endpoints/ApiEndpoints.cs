@@ -88,7 +88,8 @@ public static class ApiEndpoints
                     metrics.Scored(served.Name, p.Label, Stopwatch.GetElapsedTime(started));
                     var positive = served.Model.Card.PositiveLabel;
                     results.Add(new FileResult(name, p.Label, p.Confidence, p.IsParasitized,
-                        p.Scores.TryGetValue(positive, out var pp) ? pp : null, p.Scores, served.Name, p.ModelVersion));
+                        p.Scores.TryGetValue(positive, out var pp) ? pp : null, p.Scores, served.Name, p.ModelVersion,
+                        Warnings: InputWarningText.Describe(p.InputWarnings)));
                 }
                 catch (InvalidImageException ex)
                 {

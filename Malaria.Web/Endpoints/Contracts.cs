@@ -21,9 +21,16 @@ public sealed record ClassifyResponse(string Model, string ModelVersion, int Tot
 /// <param name="Model">The model's name.</param>
 /// <param name="ModelVersion">The version of the model that scored this file.</param>
 /// <param name="Error">Why the file was not scored (status 400, 413 or 415 with a readable detail).</param>
+/// <param name="Warnings">How the image differs from the crops the model was trained on (empty when it looks like them).</param>
 public sealed record FileResult(
     string File, string? Label = null, float? Confidence = null, bool? IsParasitized = null, float? ProbabilityParasitized = null,
-    IReadOnlyDictionary<string, float>? Scores = null, string? Model = null, string? ModelVersion = null, ProblemDetails? Error = null);
+    IReadOnlyDictionary<string, float>? Scores = null, string? Model = null, string? ModelVersion = null, ProblemDetails? Error = null,
+    IReadOnlyList<InputWarning>? Warnings = null);
+
+/// <summary>A way an image differs from the training crops, with what it means for the prediction.</summary>
+/// <param name="Code">The library's <c>InputWarnings</c> flag, e.g. <c>NoMaskedBackground</c>.</param>
+/// <param name="Message">A sentence for a person.</param>
+public sealed record InputWarning(string Code, string Message);
 
 /// <summary>The raw Grad-CAM heatmap of <c>POST /api/explain</c> with <c>Accept: application/json</c>.</summary>
 /// <param name="Model">The model's name.</param>

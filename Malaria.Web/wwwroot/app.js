@@ -87,6 +87,13 @@ function showPrediction(card, row) {
   card.querySelector(".meter").setAttribute("aria-valuemax", "100");
   card.querySelector("[data-testid=p-parasitized]").textContent = row.probabilityParasitized != null ? row.probabilityParasitized.toFixed(3) : "n/a";
   card.querySelector(".model-line").textContent = `${row.model} · ${shortVersion(row.modelVersion)}`;
+  // The library flags images unlike the training crops: say so beside the confident-looking bar.
+  const warning = card.querySelector(".domain-warning");
+  if (row.warnings && row.warnings.length > 0) {
+    warning.hidden = false;
+    warning.textContent = "⚠ " + row.warnings.map(w => w.message).join(" ");
+    card.classList.add("off-domain");
+  }
 }
 
 function showError(card, problem) {
@@ -227,12 +234,12 @@ function csvCell(value) {
 }
 
 function downloadCsv() {
-  const header = ["file", "label", "confidence", "p_parasitized", "model", "model_version", "error"];
+  const header = ["file", "label", "confidence", "p_parasitized", "model", "model_version", "warnings", "error"];
   const lines = [header.join(",")];
   for (const r of state.rows.filter(Boolean)) {
     lines.push([
       r.file, r.label, r.confidence != null ? r.confidence.toFixed(4) : "", r.probabilityParasitized != null ? r.probabilityParasitized.toFixed(4) : "",
-      r.model, r.modelVersion, r.error ? `${r.error.title}: ${r.error.detail || ""}` : "",
+      r.model, r.modelVersion, (r.warnings || []).map(w => w.code).join(" "), r.error ? `${r.error.title}: ${r.error.detail || ""}` : "",
     ].map(csvCell).join(","));
   }
   const blob = new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv" });
