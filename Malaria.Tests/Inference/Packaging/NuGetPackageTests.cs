@@ -69,13 +69,16 @@ public sealed class NuGetPackageTests
     [Test]
     public async Task A_web_app_serves_the_built_in_model_with_the_readme_registration_and_refuses_a_missing_model()
     {
-        var app = CreateApp("web", "Microsoft.NET.Sdk.Web", "", ["Malaria.Inference", "Malaria.Inference.HealthChecks"]);
-        // The README's serving example, plus the health-check lines of its health section.
+        var app = CreateApp("web", "Microsoft.NET.Sdk.Web", "", ["Malaria.Inference", "Malaria.Inference.HealthChecks"],
+            ["OpenTelemetry.Extensions.Hosting", "OpenTelemetry.Exporter.Prometheus.AspNetCore"]);
+        // The README's serving example, plus the registration lines of its health and metrics sections.
         var program = CodeBlock(block => block.Contains("WebApplication.CreateBuilder"));
         var health = CodeBlock(block => block.Contains("AddHealthChecks()")).Split('\n');
-        program = "using Malaria.Inference.HealthChecks;\n" + program
-            .Replace("var app = builder.Build();", health.Single(l => l.Contains("AddHealthChecks()")) + "\nvar app = builder.Build();")
-            .Replace("app.Run();", health.Single(l => l.Contains("MapHealthChecks")) + "\napp.Run();");
+        var metrics = CodeBlock(block => block.Contains("AddOpenTelemetry()")).Split('\n');
+        var usings = health.Concat(metrics).Where(l => l.StartsWith("using ", StringComparison.Ordinal));
+        program = string.Join("\n", usings) + "\n" + program
+            .Replace("var app = builder.Build();", health.Single(l => l.Contains("AddHealthChecks()")) + "\n" + metrics.Single(l => l.Contains("AddOpenTelemetry()")) + "\nvar app = builder.Build();")
+            .Replace("app.Run();", health.Single(l => l.Contains("MapHealthChecks")) + "\n" + metrics.Single(l => l.Contains("MapPrometheusScrapingEndpoint")) + "\napp.Run();");
         File.WriteAllText(Path.Combine(app, "Program.cs"), program);
         Run(app, "dotnet", ["build", "-c", "Release", "-p:UseSharedCompilation=false", "-nodeReuse:false"]);
         var dll = Path.Combine(app, "bin", "Release", "net10.0", "App.dll");
@@ -97,6 +100,11 @@ public sealed class NuGetPackageTests
             var ready = await http.GetAsync("/health/ready");
             Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(await ready.Content.ReadAsStringAsync(), Is.EqualTo("Healthy"));
+
+            // The library's meter reaches OpenTelemetry by its name alone.
+            var scraped = await http.GetStringAsync("/metrics");
+            Assert.That(scraped, Does.Contain("malaria_predictions").And.Contain("model=\"default\""));
+            Assert.That(scraped, Does.Contain("malaria_prediction_duration"));
         }
 
         // A configured model file that does not exist: the app must not start, and must say which file.
@@ -127,7 +135,7 @@ public sealed class NuGetPackageTests
             : TestImages.Png(TestImages.Tint.Red, 130, 130);
     }
 
-    private string CreateApp(string name, string sdk, string properties, string[] packages)
+    private string CreateApp(string name, string sdk, string properties, string[] packages, string[]? pinnedPackages = null)
     {
         var app = _work.Combine(name);
         Directory.CreateDirectory(app);
@@ -155,7 +163,7 @@ public sealed class NuGetPackageTests
                 <Nullable>enable</Nullable>
                 <ManagePackageVersionsCentrally>true</ManagePackageVersionsCentrally>
               </PropertyGroup>
-              <ItemGroup>{string.Concat(packages.Select(p => $"<PackageReference Include=\"{p}\" />"))}</ItemGroup>
+              <ItemGroup>{string.Concat(packages.Concat(pinnedPackages ?? []).Select(p => $"<PackageReference Include=\"{p}\" />"))}</ItemGroup>
             </Project>
             """);
         return app;
