@@ -17,6 +17,7 @@ public static class RobustnessCommand
     /// <summary>The <c>--model</c> value that names the model built into Malaria.Inference.</summary>
     public const string ShippedModel = EvaluateCommand.ShippedModel;
 
+    /// <summary>The <c>robustness</c> command with its options.</summary>
     public static Command Create()
     {
         var model = new Option<string>("--model", "-m")
