@@ -30,6 +30,7 @@ public static class CommandLineApp
             CompareCommand.Create(),
             CrossValidateCommand.Create(),
             CompareCrossValidationsCommand.Create(),
+            RobustnessCommand.Create(),
         };
         return root;
     }

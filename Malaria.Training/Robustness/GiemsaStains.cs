@@ -1,0 +1,84 @@
+namespace Malaria.Training.Robustness;
+
+/// <summary>
+/// Colour deconvolution for Giemsa-stained smears: a pixel's optical density (OD = -ln((I + 1) / 256) per channel) is
+/// a mix of a methylene-blue/azure stain (chromatin, parasites: purple-blue), an eosin stain (red cells: pink) and a
+/// residual, with the Giemsa vectors ImageJ's Colour Deconvolution plugin ships (Ruifrok and Johnston 2001). Changing
+/// the stains' amounts and recomposing gives a stain shift that keeps the image's structure, as HED jitter does.
+/// </summary>
+public static class GiemsaStains
+{
+    // Rows: the OD of one unit of each stain in R, G, B; the third is the residual, orthogonal to both.
+    private static readonly double[,] Vectors = BuildVectors();
+    private static readonly double[,] Inverse = Invert(Vectors);
+
+    /// <summary>
+    /// Scales and offsets the first two stains' concentrations in the cell's pixels: c' = scale·c + offset. Scales of 1
+    /// and offsets of 0 give the image back (up to rounding). The mask stays black.
+    /// </summary>
+    /// <param name="image">The cell.</param>
+    /// <param name="scales">Methylene blue, eosin.</param>
+    /// <param name="offsets">Methylene blue, eosin, in OD units.</param>
+    public static CellPixels Jitter(CellPixels image, IReadOnlyList<double> scales, IReadOnlyList<double> offsets)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(scales);
+        ArgumentNullException.ThrowIfNull(offsets);
+        if (scales.Count != 2 || offsets.Count != 2) throw new ArgumentException("Give one scale and one offset for each of the two stains.");
+        var output = (byte[])image.Bgra.Clone();
+        Span<double> od = stackalloc double[3];
+        Span<double> amount = stackalloc double[3];
+        for (var i = 0; i < image.PixelCount; i++)
+        {
+            if (image.IsBackground(i)) continue;
+            var o = 4 * i;
+            od[0] = -Math.Log((output[o + 2] + 1) / 256.0);
+            od[1] = -Math.Log((output[o + 1] + 1) / 256.0);
+            od[2] = -Math.Log((output[o] + 1) / 256.0);
+            for (var s = 0; s < 3; s++) amount[s] = od[0] * Inverse[0, s] + od[1] * Inverse[1, s] + od[2] * Inverse[2, s];
+            for (var s = 0; s < 2; s++) amount[s] = scales[s] * amount[s] + offsets[s];
+            for (var c = 0; c < 3; c++) od[c] = amount[0] * Vectors[0, c] + amount[1] * Vectors[1, c] + amount[2] * Vectors[2, c];
+            output[o + 2] = PixelValue.Clamp(256 * Math.Exp(-od[0]) - 1);
+            output[o + 1] = PixelValue.Clamp(256 * Math.Exp(-od[1]) - 1);
+            output[o] = PixelValue.Clamp(256 * Math.Exp(-od[2]) - 1);
+        }
+        return new CellPixels(image.Width, image.Height, output);
+    }
+
+    private static double[,] BuildVectors()
+    {
+        double[] blue = [0.834750233, 0.513556283, 0.196330403];
+        double[] eosin = [0.092789, 0.954111, 0.283111];
+        double[] residual =
+        [
+            blue[1] * eosin[2] - blue[2] * eosin[1],
+            blue[2] * eosin[0] - blue[0] * eosin[2],
+            blue[0] * eosin[1] - blue[1] * eosin[0],
+        ];
+        var length = Math.Sqrt(residual.Sum(x => x * x));
+        var vectors = new double[3, 3];
+        for (var c = 0; c < 3; c++)
+        {
+            vectors[0, c] = blue[c];
+            vectors[1, c] = eosin[c];
+            vectors[2, c] = residual[c] / length;
+        }
+        return vectors;
+    }
+
+    private static double[,] Invert(double[,] m)
+    {
+        var det = m[0, 0] * (m[1, 1] * m[2, 2] - m[1, 2] * m[2, 1])
+                - m[0, 1] * (m[1, 0] * m[2, 2] - m[1, 2] * m[2, 0])
+                + m[0, 2] * (m[1, 0] * m[2, 1] - m[1, 1] * m[2, 0]);
+        var inverse = new double[3, 3];
+        for (var r = 0; r < 3; r++)
+            for (var c = 0; c < 3; c++)
+            {
+                // Cofactor of (c, r) over the determinant: the adjugate's transpose.
+                int r1 = (c + 1) % 3, r2 = (c + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
+                inverse[r, c] = (m[r1, c1] * m[r2, c2] - m[r1, c2] * m[r2, c1]) / det;
+            }
+        return inverse;
+    }
+}
