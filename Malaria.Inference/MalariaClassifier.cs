@@ -354,13 +354,14 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
         new(model.Labels, model.Card.PositiveLabel, scores, model.Version, warnings);
 
     /// <summary>
-    /// Checks the input against the training domain and, when <see cref="MalariaClassifierOptions.IsolateCentralCell"/>
-    /// is on and the crop is not masked, returns its central cell on black (else null: score the image as it is).
+    /// Checks the input against the training domain and, when <see cref="MalariaClassifierOptions.FrameCrops"/> is on
+    /// and the crop is framed unlike the training crops, returns it framed like them (else null: score it as it is).
     /// </summary>
     private MLImage? Normalize(MLImage image, out InputWarnings warnings)
     {
         warnings = InputDomain.Assess(image);
-        return _options.IsolateCentralCell && (warnings & InputWarnings.NoMaskedBackground) != 0 ? CentralCellIsolation.Isolate(image) : null;
+        const InputWarnings framing = InputWarnings.NoMaskedBackground | InputWarnings.LooseCrop;
+        return _options.FrameCrops && (warnings & framing) != 0 ? CropFraming.Frame(image) : null;
     }
 
     /// <summary>Stops watching and releases the model once no call is using it.</summary>

@@ -16,11 +16,11 @@ public sealed class MalariaClassifierOptions
     public int MaxEnginesPerModel { get; set; } = Environment.ProcessorCount * 2;
 
     /// <summary>
-    /// Whether a crop without the training data's black mask (<see cref="InputWarnings.NoMaskedBackground"/>) is first
-    /// reduced to its central cell on black (<see cref="CentralCellIsolation"/>). Masked crops are never changed.
-    /// Default: false.
+    /// Whether a crop framed unlike the training crops is framed like them before scoring (<see cref="CropFraming"/>):
+    /// an unmasked crop reduced to its central cell on black, a masked one with black margins cropped to its cell.
+    /// Crops framed like the training data are never changed. Default: true.
     /// </summary>
-    public bool IsolateCentralCell { get; set; }
+    public bool FrameCrops { get; set; } = true;
 
     /// <summary>Images per model run in batch calls. Default: 32.</summary>
     public int BatchSize { get; set; } = 32;

@@ -28,6 +28,7 @@ public static class InputDomain
         var warnings = InputWarnings.None;
         if (Math.Min(image.Width, image.Height) < MinSide || Math.Max(image.Width, image.Height) > MaxSide) warnings |= InputWarnings.UnusualSize;
         if (MaskedBorderShare(image) < MinMaskedBorderShare) warnings |= InputWarnings.NoMaskedBackground;
+        else if (CropFraming.IsLoose(image)) warnings |= InputWarnings.LooseCrop;
         return warnings;
     }
 

@@ -19,4 +19,10 @@ public enum InputWarnings
 
     /// <summary>A side is shorter than 40 pixels or longer than 400: far from a single cell at the training magnification.</summary>
     UnusualSize = 2,
+
+    /// <summary>
+    /// The crop is masked but its cell stops short of the edges (small in the frame, or off centre); every training
+    /// crop is its cell's bounding box.
+    /// </summary>
+    LooseCrop = 4,
 }

@@ -31,9 +31,19 @@ public static class RobustnessCommand
         data.Description += " Every image is scored; give this or --split.";
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder for robustness.csv, report.md, robustness.png and examples.png.", Required = true };
         var seed = CommonOptions.Seed();
+        var only = new Option<string[]>("--shift")
+        {
+            Description = $"Run only these shifts (repeatable; the clean set is always scored): {string.Join(", ", ShiftCatalogue.All.Select(s => s.Name))}. Default: all.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var frameCrops = new Option<bool>("--frame-crops")
+        {
+            Description = "Let the library frame crops like the training crops before scoring (MalariaClassifierOptions.FrameCrops, its default); false scores every shifted crop as it is.",
+            DefaultValueFactory = _ => new MalariaClassifierOptions().FrameCrops,
+        };
         var command = new Command("robustness", "Score a labeled set clean and under controlled shifts (stain, brightness, blur, noise, JPEG, scale, background, position) at three severities each, and write a table, a report and pictures.")
         {
-            model, split, part, data, output, seed,
+            model, split, part, data, output, seed, only, frameCrops,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -48,14 +58,17 @@ public static class RobustnessCommand
             var dataText = splitPath is not null ? $"split `{splitPath}`, part {chosenPart.ToString().ToLowerInvariant()}" : $"every image of `{dataFolder}`";
             if (images.Count == 0) throw new CommandLineException($"No images to score: {dataText.Replace("`", "'", StringComparison.Ordinal)} is empty.");
 
-            using var classifier = LoadClassifier(modelArgument);
+            using var classifier = LoadClassifier(modelArgument, new MalariaClassifierOptions { FrameCrops = parse.GetValue(frameCrops) });
             var unknown = images.FirstOrDefault(i => !classifier.Labels.Contains(i.Label));
             if (unknown is not null)
                 throw new CommandLineException($"Image '{unknown.Path}' has label '{unknown.Label}', which the model does not know ({string.Join(", ", classifier.Labels)}).");
 
             var outFolder = parse.GetRequiredValue(output).FullName;
             var seedValue = parse.GetValue(seed);
-            var shifts = ShiftCatalogue.All;
+            var chosen = parse.GetValue(only) ?? [];
+            IReadOnlyList<ImageShift> shifts;
+            try { shifts = chosen.Length == 0 ? ShiftCatalogue.All : [.. chosen.Select(ShiftCatalogue.Find)]; }
+            catch (ArgumentException ex) { throw new CommandLineException(ex.Message); }
             var steps = RobustnessBenchmark.Steps(shifts).Count;
             var watch = System.Diagnostics.Stopwatch.StartNew();
             BenchmarkCells? cells = null;
@@ -67,7 +80,7 @@ public static class RobustnessCommand
             });
             var elapsed = watch.Elapsed;
             var examples = ExampleSheet.Draw(classifier, cells!, ExampleSheet.Choose(cells!, seedValue), seedValue, shifts);
-            var info = new RobustnessRunInfo(DescribeModel(classifier, modelArgument), dataText,
+            var info = new RobustnessRunInfo(DescribeModel(classifier, modelArgument, parse.GetValue(frameCrops)), dataText,
                 "dotnet run -c Release --project Malaria.Training -- " + string.Join(' ', parse.Tokens.Select(t => t.Value)), seedValue, elapsed);
             RobustnessReport.Write(outFolder, rows!, shifts, info, cells!, examples);
             Print(rows!);
@@ -79,21 +92,22 @@ public static class RobustnessCommand
         return command;
     }
 
-    private static MalariaClassifier LoadClassifier(string modelArgument)
+    private static MalariaClassifier LoadClassifier(string modelArgument, MalariaClassifierOptions options)
     {
-        if (string.Equals(modelArgument, ShippedModel, StringComparison.Ordinal)) return MalariaClassifier.LoadDefault();
+        if (string.Equals(modelArgument, ShippedModel, StringComparison.Ordinal)) return MalariaClassifier.LoadDefault(options);
         var path = Path.GetFullPath(modelArgument);
         if (!File.Exists(path))
             throw new CommandLineException($"Model '{path}' does not exist; give a model.zip or model.onnx with model.json beside it, or '{ShippedModel}'.");
-        return MalariaClassifier.Load(path);
+        return MalariaClassifier.Load(path, options);
     }
 
-    private static string DescribeModel(MalariaClassifier classifier, string modelArgument)
+    private static string DescribeModel(MalariaClassifier classifier, string modelArgument, bool frameCrops)
     {
         var card = classifier.Model.Card;
         var what = string.Equals(modelArgument, ShippedModel, StringComparison.Ordinal) ? "the built-in default model of Malaria.Inference" : $"`{classifier.ModelPath}`";
         var views = card.Properties?.TryGetValue("views", out var v) == true ? $", {v} views" : "";
-        return $"{what} (version {classifier.Version[..12]}, trainer {card.Trainer ?? "unknown"}, input {card.InputWidth}x{card.InputHeight}{views})";
+        var framing = frameCrops ? "crops framed like the training crops before scoring" : "crops scored as they are (no framing)";
+        return $"{what} (version {classifier.Version[..12]}, trainer {card.Trainer ?? "unknown"}, input {card.InputWidth}x{card.InputHeight}{views}); {framing}";
     }
 
     private static void Print(IReadOnlyList<RobustnessRow> rows)

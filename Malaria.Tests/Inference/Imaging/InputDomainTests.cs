@@ -104,12 +104,12 @@ public sealed class InputDomainTests
     }
 
     [Test]
-    public void The_classifier_flags_an_unmasked_crop_and_with_isolation_scores_its_central_cell()
+    public void The_classifier_flags_an_unmasked_crop_and_by_default_scores_its_central_cell()
     {
         using var cell = RealCell("Parasitized");
         using var plasma = OnPlasma(cell, out _);
-        using var plain = MalariaClassifier.LoadDefault();
-        using var isolating = MalariaClassifier.LoadDefault(new MalariaClassifierOptions { IsolateCentralCell = true });
+        using var plain = MalariaClassifier.LoadDefault(new MalariaClassifierOptions { FrameCrops = false });
+        using var isolating = MalariaClassifier.LoadDefault();
 
         var flagged = plain.Classify(plasma);
         Assert.That(flagged.InputWarnings, Is.EqualTo(InputWarnings.NoMaskedBackground));
@@ -122,5 +122,30 @@ public sealed class InputDomainTests
         Assert.That(viaOption.InputWarnings, Is.EqualTo(InputWarnings.NoMaskedBackground), "the warning still describes the input");
         Assert.That(isolating.ClassifyBatch([plasma, cell]).Select(p => p.ScoreVector.ToArray()),
             Is.EqualTo(new[] { viaOption.ScoreVector.ToArray(), plain.Classify(cell).ScoreVector.ToArray() }), "batches do the same");
+    }
+
+    [Test]
+    public void A_masked_cell_small_or_off_centre_in_its_crop_is_cropped_back_to_the_cell()
+    {
+        using var cell = RealCell("Parasitized");
+        // The cell at a quarter of the frame's area, off centre: black all around, as a loose crop.
+        int width = cell.Width * 2, height = cell.Height * 2;
+        var pixels = new byte[width * height * 4];
+        for (var i = 3; i < pixels.Length; i += 4) pixels[i] = 255;
+        var source = cell.Pixels;
+        for (var y = 0; y < cell.Height; y++)
+            source.Slice(y * cell.Width * 4, cell.Width * 4).CopyTo(pixels.AsSpan(((y + 10) * width + 25) * 4, cell.Width * 4));
+        using var loose = MLImage.CreateFromPixels(width, height, cell.PixelFormat, pixels);
+
+        Assert.That(InputDomain.Assess(loose), Is.EqualTo(InputWarnings.LooseCrop));
+        Assert.That(CropFraming.Frame(cell), Is.Null, "a training crop is already framed");
+        using var framed = CropFraming.Frame(loose);
+        Assert.That(framed, Is.Not.Null);
+        Assert.That((framed!.Width, framed.Height), Is.EqualTo((cell.Width, cell.Height)));
+        Assert.That(framed.Pixels.ToArray(), Is.EqualTo(cell.Pixels.ToArray()), "exactly the original crop");
+
+        using var framing = MalariaClassifier.LoadDefault();
+        Assert.That(framing.Classify(loose).ScoreVector, Is.EqualTo(framing.Classify(cell).ScoreVector));
+        Assert.That(framing.Classify(loose).InputWarnings, Is.EqualTo(InputWarnings.LooseCrop));
     }
 }
