@@ -13,8 +13,8 @@ namespace Malaria.Inference.Imaging;
 /// into background and foreground by Otsu's threshold; a 3 x 3 opening cuts the thin necks where neighbouring cells
 /// touch; the foreground component at (or nearest to) the centre is kept, and its holes filled (the pale centre of a red
 /// cell is close to the plasma colour). Simple on purpose: every step is a
-/// few lines a reader can check, and a crop it cannot split (too little contrast, no central object) is returned
-/// unchanged rather than guessed at.
+/// few lines a reader can check, and a crop it cannot split (too little contrast, an edge that is not one background,
+/// no central object) is returned unchanged rather than guessed at.
 /// </remarks>
 public static class CentralCellIsolation
 {
@@ -23,6 +23,16 @@ public static class CentralCellIsolation
 
     /// <summary>The kept object must cover at least this share of the crop to be a cell rather than debris.</summary>
     private const double MinCellShare = 0.02;
+
+    /// <summary>
+    /// The share of the outer ring that must lie within <see cref="RingTolerance"/> of the ring's median colour. Below
+    /// it the edge is not one background (neighbouring cells, or black mixed with cells, run along it), the cell cannot
+    /// be told from its neighbours by colour, and the crop is left as it is rather than guessed at.
+    /// </summary>
+    private const double MinUniformRingShare = 0.9;
+
+    /// <summary>Colour distance (largest channel difference) within which a ring pixel counts as the background.</summary>
+    private const int RingTolerance = 2 * MinContrast;
 
     /// <summary>
     /// A new image holding only the central cell on black, cropped to it; null when the crop is already masked or
@@ -37,6 +47,7 @@ public static class CentralCellIsolation
         var pixels = image.Pixels;
 
         var distance = DistanceToBackground(pixels, width, height);
+        if (RingShareWithin(distance, width, height, RingTolerance) < MinUniformRingShare) return null;
         var threshold = OtsuThreshold(distance);
         if (threshold < MinContrast) return null;
         var foreground = new bool[distance.Length];
@@ -71,6 +82,20 @@ public static class CentralCellIsolation
             distance[i] = (byte)Math.Max(Math.Abs(pixels[o] - c0), Math.Max(Math.Abs(pixels[o + 1] - c1), Math.Abs(pixels[o + 2] - c2)));
         }
         return distance;
+    }
+
+    /// <summary>The share of the outer two-pixel ring whose distance to the background colour is at most <paramref name="tolerance"/>.</summary>
+    private static double RingShareWithin(byte[] distance, int width, int height, int tolerance)
+    {
+        int count = 0, total = 0;
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+                if (y < 2 || y >= height - 2 || x < 2 || x >= width - 2)
+                {
+                    total++;
+                    if (distance[y * width + x] <= tolerance) count++;
+                }
+        return count / (double)total;
     }
 
     private static int Median(IEnumerable<byte> values)
