@@ -1,4 +1,4 @@
-using Malaria.Training;
+using Malaria.Training.Data;
 
 namespace Malaria.Tests;
 

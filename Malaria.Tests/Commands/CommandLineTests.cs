@@ -1,4 +1,5 @@
 using Malaria.Training;
+using Malaria.Training.Commands;
 
 namespace Malaria.Tests.Commands;
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Malaria.Training.Data;
 using Malaria.Training.Torch;
+using Malaria.Training.Evaluation;
+using Malaria.Training.Pipelines;
 
 namespace Malaria.Tests.Commands;
 

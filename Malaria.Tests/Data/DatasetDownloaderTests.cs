@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
-using Malaria.Training;
 using Malaria.Training.Data;
+using Malaria.Training.Commands;
 
 namespace Malaria.Tests.Data;
 

@@ -1,5 +1,5 @@
-using Malaria.Training;
 using Malaria.Training.Data;
+using Malaria.Training.Commands;
 
 namespace Malaria.Tests.Data;
 

@@ -64,7 +64,7 @@ public class PatientSplitterTests
     [Test]
     public void RejectsFractionsThatLeaveNothingToTrainOn()
     {
-        Assert.Throws<Malaria.Training.CommandLineException>(() => PatientSplitter.Split(SyntheticPatients(), 1, 0.5, 0.5));
+        Assert.Throws<Malaria.Training.Commands.CommandLineException>(() => PatientSplitter.Split(SyntheticPatients(), 1, 0.5, 0.5));
     }
 
     [Test]

@@ -2,7 +2,6 @@ using Malaria.Inference;
 using Malaria.Tests.Inference;
 using Malaria.Tests.Onnx;
 using Malaria.Training;
-using Malaria.Training.Onnx;
 
 namespace Malaria.Tests.Explainability;
 

@@ -1,7 +1,7 @@
 using Malaria.Inference;
-using Malaria.Training.Commands;
 using Malaria.Training.Data;
 using Malaria.Training.MlNet;
+using Malaria.Training.Pipelines;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

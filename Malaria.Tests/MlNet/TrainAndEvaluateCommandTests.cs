@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Malaria.Inference;
 using Malaria.Tests.Commands;
-using Malaria.Training;
 
 namespace Malaria.Tests.MlNet;
 

@@ -1,7 +1,7 @@
 using Malaria.Inference;
 using Malaria.Training.Data;
-using Malaria.Training.Onnx;
 using Malaria.Training.Torch;
+using Malaria.Training.Export;
 
 namespace Malaria.Tests.Onnx;
 

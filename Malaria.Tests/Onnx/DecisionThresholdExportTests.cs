@@ -1,6 +1,5 @@
-using Malaria.Training;
 using Malaria.Training.Commands;
-using Malaria.Training.Onnx;
+using Malaria.Training.Export;
 
 namespace Malaria.Tests.Onnx;
 

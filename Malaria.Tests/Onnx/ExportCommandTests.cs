@@ -1,7 +1,7 @@
 using Malaria.Inference;
 using Malaria.Training;
-using Malaria.Training.Onnx;
 using Malaria.Training.Torch;
+using Malaria.Training.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using Google.Protobuf;
-using Malaria.Training.Onnx;
 using Malaria.Training.Torch;
+using Malaria.Training.Export;
+using Malaria.Training.Torch.Native;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using TorchSharp.Modules;

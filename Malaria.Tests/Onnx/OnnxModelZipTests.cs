@@ -1,6 +1,6 @@
 using Malaria.Inference;
 using Malaria.Inference.Models;
-using Malaria.Training.Onnx;
+using Malaria.Training.Export;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using SkiaSharp;

@@ -1,6 +1,6 @@
 using Malaria.Inference;
 using Malaria.Inference.Imaging;
-using Malaria.Training.Onnx;
+using Malaria.Training.Export;
 
 namespace Malaria.Tests.Onnx;
 

@@ -1,5 +1,5 @@
-using Malaria.Training.Onnx;
 using Malaria.Training.Torch;
+using Malaria.Training.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 

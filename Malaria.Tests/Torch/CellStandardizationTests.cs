@@ -1,7 +1,7 @@
-using Malaria.Training;
 using Malaria.Training.Commands;
 using Malaria.Training.Data;
 using Malaria.Training.Torch;
+using Malaria.Training.Torch.Native;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 

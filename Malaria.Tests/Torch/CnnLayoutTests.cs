@@ -1,6 +1,6 @@
-using Malaria.Training;
 using Malaria.Training.Commands;
 using Malaria.Training.Torch;
+using Malaria.Training.Torch.Native;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Malaria.Tests.Torch;

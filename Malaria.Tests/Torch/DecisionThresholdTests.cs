@@ -1,4 +1,4 @@
-using Malaria.Training.Torch;
+using Malaria.Training.Evaluation;
 
 namespace Malaria.Tests.Torch;
 

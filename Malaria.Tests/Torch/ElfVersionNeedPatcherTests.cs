@@ -1,4 +1,4 @@
-using Malaria.Training.Torch;
+using Malaria.Training.Torch.Native;
 
 namespace Malaria.Tests.Torch;
 

@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Malaria.Training.Torch;
+using Malaria.Training.Torch.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 

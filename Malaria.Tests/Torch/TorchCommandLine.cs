@@ -1,5 +1,6 @@
 using Malaria.Training.Data;
 using Malaria.Training.Torch;
+using Malaria.Training.Commands;
 
 namespace Malaria.Tests.Torch;
 

@@ -1,5 +1,7 @@
 using Malaria.Training.Data;
 using Malaria.Training.Torch;
+using Malaria.Training.Pipelines;
+using Malaria.Training.Torch.Native;
 
 namespace Malaria.Tests.Torch;
 
@@ -116,7 +118,7 @@ public class TorchCrossValidationTests
         var split = Split();
         var output = temp.Combine("cv");
         new TorchCrossValidation(Options(1), 2, TrainingProgress.Silent()).Run(split, output);
-        var ex = Assert.Throws<Malaria.Training.CommandLineException>(() =>
+        var ex = Assert.Throws<Malaria.Training.Commands.CommandLineException>(() =>
             new TorchCrossValidation(Options(1) with { CnnStages = "8x1,16x1" }, 2, TrainingProgress.Silent()).Run(split, output));
         Assert.That(ex!.Message, Does.Contain("other settings"));
     }

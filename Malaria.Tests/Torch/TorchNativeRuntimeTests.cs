@@ -1,4 +1,5 @@
-using Malaria.Training.Torch;
+using Malaria.Training.Torch.Native;
+
 using static TorchSharp.torch;
 
 namespace Malaria.Tests.Torch;

@@ -1,5 +1,7 @@
 using Malaria.Training.Data;
 using Malaria.Training.Torch;
+using Malaria.Training.Commands;
+using Malaria.Training.Torch.Native;
 using TorchSharp;
 
 namespace Malaria.Tests.Torch;
@@ -93,7 +95,7 @@ public class TorchTrainerTests
         var resumedFolder = Path.Combine(folder, "resumed");
         using var cancel = new CancellationTokenSource();
         Assert.Throws<OperationCanceledException>(() => new TorchTrainer(options, new CancelOnMessage(cancel, "epoch 1/2:")).Train(ToyData(64), resumedFolder, cancel.Token));
-        var mismatch = Assert.Throws<Malaria.Training.CommandLineException>(() =>
+        var mismatch = Assert.Throws<Malaria.Training.Commands.CommandLineException>(() =>
             new TorchTrainer(options with { WeightAverageDecay = 0, Resume = true }, TrainingProgress.Silent()).Train(ToyData(64), resumedFolder));
         Assert.That(mismatch!.Message, Does.Contain("weight average decay 0.9, not off"));
         var resumed = new TorchTrainer(options with { Resume = true }, TrainingProgress.Silent()).Train(ToyData(64), resumedFolder);
@@ -110,7 +112,7 @@ public class TorchTrainerTests
             Assert.That(tensor.allclose(bState[name], rtol: 1e-4, atol: 1e-5), Is.True, name);
         Assert.That(a.state_dict()["classifier.weight"].allclose(trained.state_dict()["classifier.weight"], rtol: 1e-3, atol: 1e-4), Is.False,
             "the kept weights are the average, not the last trained ones");
-        using var exported = Malaria.Training.Onnx.ExportableCheckpoint.Load(Path.Combine(straightFolder, TorchCheckpoint.FileName), TorchTestImages.Labels).Model;
+        using var exported = Malaria.Training.Export.ExportableCheckpoint.Load(Path.Combine(straightFolder, TorchCheckpoint.FileName), TorchTestImages.Labels).Model;
         var exportedState = exported.state_dict();
         foreach (var (name, tensor) in a.state_dict())
             Assert.That(tensor.allclose(exportedState[name], rtol: 0, atol: 0), Is.True, $"an export of checkpoint.bin takes the averaged {name}");
@@ -148,7 +150,7 @@ public class TorchTrainerTests
     public void TheCommandLineTakesAMixupAlphaFromZeroToTen(string value, bool accepted)
     {
         if (accepted) Assert.That(TorchCommandLine.Parse("--trainer", "cnn", "--mixup", value).MixupAlpha, Is.EqualTo(0.2));
-        else Assert.That(() => TorchCommandLine.Parse("--trainer", "cnn", "--mixup", value), Throws.TypeOf<Malaria.Training.CommandLineException>().With.Message.Contains("--mixup"));
+        else Assert.That(() => TorchCommandLine.Parse("--trainer", "cnn", "--mixup", value), Throws.TypeOf<Malaria.Training.Commands.CommandLineException>().With.Message.Contains("--mixup"));
     }
 
     [TestCase("0.1", true)]
@@ -157,7 +159,7 @@ public class TorchTrainerTests
     public void TheCommandLineTakesALabelSmoothingFromZeroToBelowOne(string value, bool accepted)
     {
         if (accepted) Assert.That(TorchCommandLine.Parse("--trainer", "cnn", "--label-smoothing", value).LabelSmoothing, Is.EqualTo(0.1));
-        else Assert.That(() => TorchCommandLine.Parse("--trainer", "cnn", "--label-smoothing", value), Throws.TypeOf<Malaria.Training.CommandLineException>().With.Message.Contains("--label-smoothing"));
+        else Assert.That(() => TorchCommandLine.Parse("--trainer", "cnn", "--label-smoothing", value), Throws.TypeOf<Malaria.Training.Commands.CommandLineException>().With.Message.Contains("--label-smoothing"));
     }
 
     [Test]
@@ -179,7 +181,7 @@ public class TorchTrainerTests
     [Test]
     public void ResumeWithoutCheckpointIsAClearError()
     {
-        var ex = Assert.Throws<Malaria.Training.CommandLineException>(() =>
+        var ex = Assert.Throws<Malaria.Training.Commands.CommandLineException>(() =>
             new TorchTrainer(ToyOptions(1) with { Resume = true }, TrainingProgress.Silent()).Train(ToyData(32), folder));
         Assert.That(ex!.Message, Does.Contain("no checkpoint"));
     }

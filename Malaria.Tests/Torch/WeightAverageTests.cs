@@ -1,5 +1,6 @@
-using Malaria.Training;
 using Malaria.Training.Torch;
+using Malaria.Training.Commands;
+using Malaria.Training.Torch.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -3,6 +3,7 @@ using Malaria.Inference;
 using Malaria.Inference.IO;
 using Malaria.Training.Data;
 using Malaria.Training.Evaluation;
+using Malaria.Training.Pipelines;
 using Microsoft.ML;
 using Spectre.Console;
 

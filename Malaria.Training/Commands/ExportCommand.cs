@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Malaria.Inference;
-using Malaria.Training.Onnx;
+using Malaria.Training.Export;
 using Spectre.Console;
 
 namespace Malaria.Training.Commands;

@@ -2,6 +2,7 @@ using Malaria.Inference;
 using System.CommandLine;
 using Malaria.Training.Data;
 using Malaria.Training.MlNet;
+using Malaria.Training.Pipelines;
 using Microsoft.ML.Transforms.Image;
 
 namespace Malaria.Training.Commands;
@@ -22,7 +23,7 @@ public static class TrainCommand
             Description = $"Which trainer: {MobileNetV2Features} (frozen MobileNetV2 features + an ML.NET classifier), cnn (small CNN from scratch, TorchSharp) or mobilenetv2 (MobileNetV2 fine-tuned or frozen, TorchSharp).",
             DefaultValueFactory = _ => MobileNetV2Features,
         };
-        trainer.AcceptOnlyFromAmong([MobileNetV2Features, .. Torch.TorchTrainCommand.Trainers]);
+        trainer.AcceptOnlyFromAmong([MobileNetV2Features, .. TorchTrainCommand.Trainers]);
         var data = CommonOptions.Data(required: false);
         data.Description += " Required unless --split is given.";
         var groupPattern = CommonOptions.GroupPattern();
@@ -63,17 +64,17 @@ public static class TrainCommand
             trainer, data, groupPattern, split, output, seed, backbone, workspace, classifier, normalization, resizing, augmentation, averageViews, kernelRank, kernelGamma, l1, l2, iterations, workers, evalPart,
         };
         // The TorchSharp trainers' options (image size, epochs, learning rate...) join this command, sharing --data, --split, --out, --seed and --backbone.
-        Torch.TorchTrainCommand.AddTo(command, trainer);
+        TorchTrainCommand.AddTo(command, trainer);
         command.SetAction((parse, cancellationToken) =>
         {
             var trainerName = parse.GetRequiredValue(trainer);
-            if (Torch.TorchTrainCommand.Trainers.Contains(trainerName))
+            if (TorchTrainCommand.Trainers.Contains(trainerName))
             {
                 CommonOptions.RejectUnused(parse, [groupPattern, workspace, classifier, normalization, resizing, augmentation, kernelRank, kernelGamma, l1, l2, iterations, workers, evalPart],
                     trainerName, $"--trainer {MobileNetV2Features}");
                 return Task.FromResult(TrainNetwork(command, parse, cancellationToken));
             }
-            CommonOptions.RejectUnused(parse, Torch.TorchTrainCommand.NetworkOnlyOptions(command), trainerName, $"--trainer {string.Join(" or ", Torch.TorchTrainCommand.Trainers)}");
+            CommonOptions.RejectUnused(parse, TorchTrainCommand.NetworkOnlyOptions(command), trainerName, $"--trainer {string.Join(" or ", TorchTrainCommand.Trainers)}");
             var settings = new MobileNetV2FeaturesTraining.Settings
             {
                 DataFolder = parse.GetValue(data)?.FullName,
@@ -117,7 +118,7 @@ public static class TrainCommand
     /// </summary>
     private static int TrainNetwork(Command command, ParseResult parse, CancellationToken cancellationToken)
     {
-        var code = Torch.TorchTrainCommand.Run(command, parse, cancellationToken);
+        var code = TorchTrainCommand.Run(command, parse, cancellationToken);
         if (code != 0) return code;
         var run = parse.GetRequiredValue<DirectoryInfo>("--out").FullName;
         var (files, _, _, _, _) = ExportCommand.Export(Path.Combine(run, "model.bin"), Path.Combine(run, "model.onnx"),

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using Malaria.Training.Commands;
 
 namespace Malaria.Training.Data;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Malaria.Inference.Imaging;
+using Malaria.Training.Commands;
 
 namespace Malaria.Training.Data;
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Malaria.Training.Commands;
 
 namespace Malaria.Training.Data;
 

@@ -1,3 +1,5 @@
+using Malaria.Training.Commands;
+
 namespace Malaria.Training.Data;
 
 /// <summary>

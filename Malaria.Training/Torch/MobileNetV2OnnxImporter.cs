@@ -1,5 +1,6 @@
 using Malaria.Training.Onnx;
 using Malaria.Training.Onnx.Proto;
+using Malaria.Training.Commands;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Malaria.Training.Data;
+using Malaria.Training.Commands;
 
 namespace Malaria.Training.Torch;
 

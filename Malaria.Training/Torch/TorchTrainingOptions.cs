@@ -1,3 +1,5 @@
+using Malaria.Training.Evaluation;
+
 namespace Malaria.Training.Torch;
 
 /// <summary>Which network the TorchSharp trainer builds.</summary>

@@ -121,7 +121,7 @@ public sealed class NuGetPackageTests
     /// <summary>A real cell when ../shared is there, else a generated cell-sized image.</summary>
     private static byte[] CellPng()
     {
-        var folder = Path.Combine(Malaria.Training.SharedPaths.MalariaImages, "Parasitized");
+        var folder = Path.Combine(Malaria.Training.Data.SharedPaths.MalariaImages, "Parasitized");
         return Directory.Exists(folder)
             ? File.ReadAllBytes(Directory.EnumerateFiles(folder, "*.png").Order(StringComparer.Ordinal).First())
             : TestImages.Png(TestImages.Tint.Red, 130, 130);

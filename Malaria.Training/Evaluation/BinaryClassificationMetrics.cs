@@ -1,4 +1,4 @@
-namespace Malaria.Training.Torch;
+namespace Malaria.Training.Evaluation;
 
 /// <summary>
 /// The trainer's per-epoch view of binary metrics with one label as positive (Parasitized), from positive-class

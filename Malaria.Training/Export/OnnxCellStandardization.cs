@@ -1,7 +1,8 @@
 using Malaria.Training.Onnx.Proto;
 using Malaria.Training.Torch;
+using Malaria.Training.Onnx;
 
-namespace Malaria.Training.Onnx;
+namespace Malaria.Training.Export;
 
 /// <summary>
 /// <see cref="CellStandardization"/> (<c>--stain-normalization</c>) as ONNX operators (opset 13): the cell mask from

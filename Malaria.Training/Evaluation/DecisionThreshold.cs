@@ -1,4 +1,4 @@
-namespace Malaria.Training.Torch;
+namespace Malaria.Training.Evaluation;
 
 /// <summary>What <see cref="DecisionThreshold.CrossFit"/> found on cross-validated held-out cells.</summary>
 /// <param name="Threshold">The threshold chosen on all folds' cells together.</param>

@@ -1,10 +1,12 @@
 using Malaria.Inference;
 using Malaria.Training.Data;
 using Malaria.Training.Torch;
+using Malaria.Training.Commands;
+using Malaria.Training.Torch.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Malaria.Training.Onnx;
+namespace Malaria.Training.Export;
 
 /// <summary>A network rebuilt from a checkpoint, with what an export needs to describe it.</summary>
 internal sealed record ExportableModel(nn.Module<Tensor, Tensor> Model, TrainingState State, IReadOnlyList<string> Labels, string LabelSource);

@@ -1,4 +1,4 @@
-namespace Malaria.Training;
+namespace Malaria.Training.Commands;
 
 /// <summary>
 /// An error the user can fix (a missing folder, a bad option, a corrupt archive). The CLI prints its message as one

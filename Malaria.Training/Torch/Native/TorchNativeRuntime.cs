@@ -4,8 +4,9 @@ using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using System.Security.Cryptography;
 using Malaria.Inference.IO;
+using Malaria.Training.Commands;
 
-namespace Malaria.Training.Torch;
+namespace Malaria.Training.Torch.Native;
 
 /// <summary>
 /// Makes TorchSharp's native library load on Linux distributions whose libstdc++ is older than the one it was linked

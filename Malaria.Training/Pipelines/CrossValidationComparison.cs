@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text;
 using Malaria.Training.Data;
 using Malaria.Training.Evaluation;
+using Malaria.Training.Commands;
 
-namespace Malaria.Training.Torch;
+namespace Malaria.Training.Pipelines;
 
 /// <summary>One scoring (one view, or 8 views averaged) of two cross-validations compared cell by cell.</summary>
 internal sealed record ScoringComparison(string Scoring, PairedDifference Pooled, IReadOnlyList<FoldDifference> PerFold);

@@ -1,7 +1,9 @@
 using Malaria.Inference;
+using Malaria.Training.Commands;
+using Malaria.Training.Onnx;
 using static TorchSharp.torch;
 
-namespace Malaria.Training.Onnx;
+namespace Malaria.Training.Export;
 
 /// <summary>The files one export produces, side by side.</summary>
 internal sealed record OnnxModelPackageFiles(string Onnx, string Zip, string Card);

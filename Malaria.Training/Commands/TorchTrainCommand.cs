@@ -7,8 +7,11 @@ using Malaria.Inference;
 using Malaria.Inference.IO;
 using Malaria.Training.Commands;
 using Malaria.Training.Data;
+using Malaria.Training.Evaluation;
+using Malaria.Training.Torch.Native;
+using Malaria.Training.Torch;
 
-namespace Malaria.Training.Torch;
+namespace Malaria.Training.Commands;
 
 /// <summary>
 /// The TorchSharp part of <c>train</c>: <c>--trainer cnn|mobilenetv2</c> with their options. <see cref="AddTo"/> adds

@@ -2,9 +2,10 @@ using Malaria.Inference;
 using Malaria.Inference.Explainability;
 using Malaria.Training.Data;
 using Malaria.Training.Torch;
+using Malaria.Training.Commands;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Malaria.Training.Onnx;
+namespace Malaria.Training.Export;
 
 /// <summary>Mean drops of the positive probability when a share of each image's pixels is masked, by how they were chosen.</summary>
 /// <param name="Images">Images measured.</param>

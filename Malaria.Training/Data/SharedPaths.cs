@@ -1,4 +1,4 @@
-namespace Malaria.Training;
+namespace Malaria.Training.Data;
 
 /// <summary>
 /// Where the data and pretrained weights that live beside the repository are found: <c>MALARIA_SHARED</c> if set,

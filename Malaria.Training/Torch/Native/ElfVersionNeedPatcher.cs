@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Malaria.Training.Torch;
+namespace Malaria.Training.Torch.Native;
 
 /// <summary>
 /// Marks chosen symbol-version requirements of an ELF64 little-endian shared library as weak

@@ -5,9 +5,12 @@ using System.Text.Json;
 using Malaria.Inference.IO;
 using Malaria.Training.Data;
 using Malaria.Training.Evaluation;
+using Malaria.Training.Commands;
+using Malaria.Training.Torch.Native;
+using Malaria.Training.Torch;
 using TorchSharp;
 
-namespace Malaria.Training.Torch;
+namespace Malaria.Training.Pipelines;
 
 /// <summary>One fold's held-out images and their scores from the fold's last epoch, and the settings it was trained with.</summary>
 internal sealed record CrossValidationFold(int Fold, IReadOnlyDictionary<string, string> Settings, IReadOnlyList<string> Patients, int TrainImages, double TrainingSeconds,

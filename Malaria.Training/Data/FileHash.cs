@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Malaria.Training;
+namespace Malaria.Training.Data;
 
 /// <summary>The content hash that model cards record for the split and backbone files, and that compare matches runs by.</summary>
 public static class FileHash

@@ -4,11 +4,13 @@ using Google.Protobuf;
 using Malaria.Inference.IO;
 using Malaria.Training.Onnx.Proto;
 using Malaria.Training.Torch;
+using Malaria.Training.Evaluation;
+using Malaria.Training.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Malaria.Training.Onnx;
+namespace Malaria.Training.Export;
 
 /// <summary>
 /// Writes a trained <see cref="MalariaCnn"/> or <see cref="MobileNetV2"/> (any width) as an ONNX graph (opset 13, IR 7)

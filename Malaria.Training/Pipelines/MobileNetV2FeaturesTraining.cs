@@ -5,12 +5,13 @@ using Malaria.Inference.IO;
 using Malaria.Training.Data;
 using Malaria.Training.Evaluation;
 using Malaria.Training.MlNet;
+using Malaria.Training.Commands;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using Spectre.Console;
 
-namespace Malaria.Training.Commands;
+namespace Malaria.Training.Pipelines;
 
 /// <summary>
 /// One <c>train --trainer mobilenetv2-features</c> run: split, features (cached), classifier, <c>model.zip</c> (the

@@ -6,7 +6,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using Microsoft.ML.Transforms.Onnx;
 
-namespace Malaria.Training.Onnx;
+namespace Malaria.Training.Export;
 
 /// <summary>
 /// Wraps an exported classifier ONNX file (see <see cref="TorchOnnxExporter"/>) in an ML.NET model zip that follows
