@@ -1,14 +1,7 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using Malaria.Inference;
-using Malaria.Inference.IO;
-using Malaria.Training.Commands;
 using Malaria.Training.Data;
-using Malaria.Training.Evaluation;
-using Malaria.Training.Torch.Native;
+using Malaria.Training.Pipelines;
 using Malaria.Training.Torch;
 
 namespace Malaria.Training.Commands;
@@ -102,17 +95,13 @@ public static class TorchTrainCommand
     private static Registration Registered(Command command) =>
         RegistrationByCommand.TryGetValue(command, out var registration) ? registration : throw new InvalidOperationException("Call AddTo on the command first.");
 
-    /// <summary>
-    /// The trainer's own report (validation beside test, best epoch, hyper-parameters). report.md is the exported model's
-    /// evaluation through the library, written after export, so this one keeps its own name.
-    /// </summary>
-    public const string TrainingReportFile = "training-report.md";
-
     /// <summary>The input size when --image-size is not given.</summary>
-    public static int DefaultImageSize(bool mobileNet) => mobileNet ? 128 : 64;
+    public static int DefaultImageSize(bool mobileNet) => TorchTrainingOptions.Defaults(Architecture(mobileNet)).ImageSize;
 
     /// <summary>The epoch cap when --epochs is not given: 8 for MobileNetV2 (its training is far slower per epoch), 20 for the CNN.</summary>
-    public static int DefaultEpochs(bool mobileNet) => mobileNet ? 8 : 20;
+    public static int DefaultEpochs(bool mobileNet) => TorchTrainingOptions.Defaults(Architecture(mobileNet)).Epochs;
+
+    private static TorchArchitecture Architecture(bool mobileNet) => mobileNet ? TorchArchitecture.MobileNetV2 : TorchArchitecture.Cnn;
 
     private static Option? SharedOption(Command command, string name) => command.Options.FirstOrDefault(o => o.Name == name);
 
@@ -120,7 +109,8 @@ public static class TorchTrainCommand
     public static int Run(Command command, ParseResult parse, CancellationToken cancellationToken = default)
     {
         var (trainer, options, split, output) = Parse(command, parse);
-        return TrainAndEvaluate(trainer, options, split, output, TrainingProgress.Console(), cancellationToken);
+        NetworkTraining.Run(trainer, options, split, output, TrainingProgress.Console(), cancellationToken);
+        return 0;
     }
 
     /// <summary>The trainer name, options, split and output folder a parse result of a command prepared with <see cref="AddTo"/> asks for.</summary>
@@ -129,22 +119,22 @@ public static class TorchTrainCommand
         var s = Registered(command).Symbols;
         var trainer = parse.GetValue(s.Trainer) ?? "cnn";
         var mobileNet = trainer == "mobilenetv2";
-        var options = new TorchTrainingOptions
+        var defaults = TorchTrainingOptions.Defaults(Architecture(mobileNet));
+        var options = defaults with
         {
-            Architecture = mobileNet ? TorchArchitecture.MobileNetV2 : TorchArchitecture.Cnn,
-            ImageNetInit = mobileNet && parse.GetValue(s.Init) != "scratch",
+            ImageNetInit = defaults.ImageNetInit && parse.GetValue(s.Init) != "scratch",
             FreezeBackbone = parse.GetValue(s.FreezeBackbone),
-            WidthMultiplier = parse.GetValue(s.Width) ?? 1.0,
+            WidthMultiplier = parse.GetValue(s.Width) ?? defaults.WidthMultiplier,
             BackboneOnnx = parse.GetValue(s.Backbone)?.FullName,
-            ImageSize = parse.GetValue(s.ImageSize) ?? DefaultImageSize(mobileNet),
-            BatchSize = parse.GetValue(s.BatchSize) ?? 64,
-            Epochs = parse.GetValue(s.Epochs) ?? DefaultEpochs(mobileNet),
-            LearningRate = parse.GetValue(s.LearningRate) ?? (mobileNet ? 1e-3 : 3e-3),
-            BackboneLearningRateFactor = parse.GetValue(s.BackboneLrFactor) ?? TorchTrainingOptions.DefaultBackboneLearningRateFactor,
+            ImageSize = parse.GetValue(s.ImageSize) ?? defaults.ImageSize,
+            BatchSize = parse.GetValue(s.BatchSize) ?? defaults.BatchSize,
+            Epochs = parse.GetValue(s.Epochs) ?? defaults.Epochs,
+            LearningRate = parse.GetValue(s.LearningRate) ?? defaults.LearningRate,
+            BackboneLearningRateFactor = parse.GetValue(s.BackboneLrFactor) ?? defaults.BackboneLearningRateFactor,
             Schedule = parse.GetValue(s.Schedule) == "cosine" ? LearningRateSchedule.Cosine : LearningRateSchedule.OneCycle,
-            WarmupEpochs = parse.GetValue(s.Warmup) ?? 1,
-            WeightDecay = parse.GetValue(s.WeightDecay) ?? 0.01,
-            Patience = parse.GetValue(s.Patience) ?? 6,
+            WarmupEpochs = parse.GetValue(s.Warmup) ?? defaults.WarmupEpochs,
+            WeightDecay = parse.GetValue(s.WeightDecay) ?? defaults.WeightDecay,
+            Patience = parse.GetValue(s.Patience) ?? defaults.Patience,
             Seed = parse.GetValue(s.Seed),
             Augmentation = parse.GetValue(s.NoAugment)
                 ? Augmentation.None
@@ -192,131 +182,8 @@ public static class TorchTrainCommand
         if (options.Resume && File.Exists(runSplit)) return SplitFile.Read(runSplit);
         if (data is null) throw new CommandLineException("Give --data DIR (split by patient here) or --split FILE.");
         if (!Directory.Exists(data)) throw new DirectoryNotFoundException($"--data '{data}' does not exist.");
-        var dataset = CommonOptions.LoadDataset(data, null);
+        var dataset = DatasetLoading.Load(data, null);
         if (dataset.Problems.Count > 0) Console.WriteLine($"{dataset.Problems.Count} file(s) left out; run 'inspect' for the list.");
         return PatientSplitter.Split(dataset.Images, options.Seed);
-    }
-
-    /// <summary>Decodes the split, trains, evaluates the best epoch on the test part and writes the run folder.</summary>
-    internal static int TrainAndEvaluate(string trainer, TorchTrainingOptions options, IReadOnlyList<SplitEntry> split, string output,
-        TrainingProgress progress, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(output);
-        var splitPath = Path.Combine(output, "split.csv");
-        if (!options.Resume || !File.Exists(splitPath)) SplitFile.Write(splitPath, split);
-
-        TorchNativeRuntime.EnsureLoaded();
-        var clock = Stopwatch.StartNew();
-        var data = TorchTrainingData.FromSplit(split, options.ImageSize, progress, cancellationToken);
-        var decodeSeconds = clock.Elapsed.TotalSeconds;
-
-        var result = new TorchTrainer(options, progress).Train(data, output, cancellationToken);
-        var modelPath = Path.Combine(output, "model.bin");
-        File.Copy(result.ModelPath, modelPath, overwrite: true);
-        WriteOutputs(trainer, options, result, data, splitPath, output, decodeSeconds);
-        var test = result.Test;
-        progress.Message(test is null
-            ? "No test part; metrics.json holds validation metrics."
-            : string.Create(CultureInfo.InvariantCulture,
-                $"Test ({test.Count:N0} images, {(result.Validation is null || options.KeepLastEpoch ? "last" : "best")} epoch {result.State.BestEpoch + 1}): accuracy {test.Accuracy:P2}, precision {test.Precision:P2}, recall {test.Recall:P2}, F1 {test.F1:P2}, AUC {test.Auc:F4}; training {result.State.TrainingSeconds:F0} s. Written to {output}"));
-        return 0;
-    }
-
-    private static void WriteOutputs(string trainer, TorchTrainingOptions options, TorchTrainingResult result, TorchTrainingData data,
-        string splitPath, string output, double decodeSeconds)
-    {
-        var metrics = result.Test ?? result.Validation ?? throw new InvalidOperationException("A run without validation has a test part.");
-        var part = result.Test is null ? "validation" : "test";
-        var json = new JsonSerializerOptions(TorchCheckpoint.JsonOptions) { WriteIndented = true };
-        AtomicFile.WriteAllText(Path.Combine(output, "metrics.json"), JsonSerializer.Serialize(metrics, json));
-        var history = result.State.History;
-        var imagesPerSecond = history.Count == 0 ? 0 : history.Average(h => h.ImagesPerSecond);
-        var card = new ModelCard
-        {
-            Labels = data.Labels,
-            PositiveLabel = data.Labels[data.PositiveIndex],
-            InputWidth = options.ImageSize,
-            InputHeight = options.ImageSize,
-            Trainer = trainer,
-            BackboneSha256 = options.Architecture == TorchArchitecture.MobileNetV2 && options.ImageNetInit ? FileHash.Sha256(options.BackboneOnnx ?? SharedPaths.MobileNetV2Onnx) : null,
-            SplitSha256 = FileHash.Sha256(splitPath),
-            Seed = options.Seed,
-            TrainingSeconds = Math.Round(result.State.TrainingSeconds, 1),
-            CreatedUtc = DateTimeOffset.UtcNow,
-            Metrics = new Dictionary<string, double>
-            {
-                ["accuracy"] = metrics.Accuracy, ["precision"] = metrics.Precision, ["recall"] = metrics.Recall,
-                ["specificity"] = metrics.Specificity, ["f1"] = metrics.F1, ["auc"] = metrics.Auc, ["logLoss"] = metrics.LogLoss,
-            },
-            MetricsPart = part,
-            Properties = new Dictionary<string, string>
-            {
-                ["format"] = "TorchSharp state dictionary (model.bin); input raw RGB 0..255, NCHW",
-                ["architecture"] = options.Architecture == TorchArchitecture.Cnn && options.CnnStages != MalariaCnn.DefaultStages
-                    ? $"Cnn {options.CnnStages}" : options.Architecture.ToString(),
-                ["init"] = options.Architecture == TorchArchitecture.MobileNetV2 ? (options.ImageNetInit ? "imagenet" : "scratch") : "scratch",
-                ["freezeBackbone"] = options.FreezeBackbone.ToString(),
-                ["widthMultiplier"] = options.WidthMultiplier.ToString(CultureInfo.InvariantCulture),
-                ["batchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
-                ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
-                ["epochsRun"] = result.State.EpochsDone.ToString(CultureInfo.InvariantCulture),
-                ["bestEpoch"] = (result.State.BestEpoch + 1).ToString(CultureInfo.InvariantCulture),
-                ["learningRate"] = options.LearningRate.ToString(CultureInfo.InvariantCulture),
-                ["schedule"] = options.Schedule.ToString(),
-                ["weightDecay"] = options.WeightDecay.ToString(CultureInfo.InvariantCulture),
-                ["imagesPerSecond"] = imagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
-            },
-        };
-        foreach (var (key, value) in options.SettingsOnlyWhenOn()) card.Properties[key] = value;
-        if (result.Validation is { } validation) card.Properties["validationAccuracy"] = validation.Accuracy.ToString("F4", CultureInfo.InvariantCulture);
-        else card.Properties["selection"] = "last epoch (no validation part: final fit on training and validation patients)";
-        if (data.Test is { Count: > 0 } testPart) card.Properties["testImages"] = testPart.Count.ToString(CultureInfo.InvariantCulture);
-        card.Save(Path.Combine(output, ModelCard.FileName));
-        AtomicFile.WriteAllText(Path.Combine(output, TrainingReportFile), Report(trainer, options, result, metrics, part, decodeSeconds, imagesPerSecond));
-    }
-
-    private static string Report(string trainer, TorchTrainingOptions options, TorchTrainingResult result, BinaryClassificationMetrics metrics,
-        string part, double decodeSeconds, double imagesPerSecond)
-    {
-        var r = new StringBuilder();
-        var inv = CultureInfo.InvariantCulture;
-        r.AppendLine(inv, $"# {trainer} ({options.Architecture}, {options.ImageSize} px) — {part} metrics");
-        r.AppendLine();
-        r.AppendLine(result.Validation is null || options.KeepLastEpoch
-            ? string.Create(inv, $"Last epoch of {result.State.EpochsDone} kept (the number of epochs was fixed beforehand{(result.Validation is null ? "; no validation part" : "")}).")
-            : string.Create(inv, $"Best epoch {result.State.BestEpoch + 1} of {result.State.EpochsDone} run (max {options.Epochs}), chosen on validation accuracy {result.Validation.Accuracy:P2}."));
-        r.AppendLine(inv, $"Training {result.State.TrainingSeconds:F0} s (plus {decodeSeconds:F0} s decoding), {imagesPerSecond:F0} images/s on average; seed {options.Seed}.");
-        r.AppendLine();
-        r.AppendLine("| metric | " + part + " | validation |");
-        r.AppendLine("|---|---:|---:|");
-        var v = result.Validation;
-        void Row(string name, double a, double? b) => r.AppendLine(string.Create(inv, $"| {name} | {a:F4} | {(b is { } value ? value.ToString("F4", inv) : "-")} |"));
-        Row("accuracy", metrics.Accuracy, v?.Accuracy);
-        Row("precision", metrics.Precision, v?.Precision);
-        Row("recall (sensitivity)", metrics.Recall, v?.Recall);
-        Row("specificity", metrics.Specificity, v?.Specificity);
-        Row("F1", metrics.F1, v?.F1);
-        Row("AUC", metrics.Auc, v?.Auc);
-        Row("log-loss", metrics.LogLoss, v?.LogLoss);
-        r.AppendLine();
-        r.AppendLine(inv, $"Confusion matrix ({part}, {metrics.Count} images; rows actual, columns predicted; positive = {metrics.PositiveLabel}):");
-        r.AppendLine();
-        r.AppendLine("| actual \\ predicted | " + string.Join(" | ", metrics.Labels) + " |");
-        r.AppendLine("|---|" + string.Concat(metrics.Labels.Select(_ => "---:|")));
-        for (var i = 0; i < metrics.Labels.Count; i++)
-            r.AppendLine("| " + metrics.Labels[i] + " | " + string.Join(" | ", metrics.ConfusionMatrix[i]) + " |");
-        r.AppendLine();
-        r.Append(string.Create(inv, $"Hyper-parameters: batch {options.BatchSize}, lr {options.LearningRate} ({options.Schedule}, warm-up {options.WarmupEpochs} epoch(s)), AdamW weight decay {options.WeightDecay}, patience {options.Patience}, augmentation {(options.Augmentation.Enabled ? $"flips/rotations/colour jitter {options.Augmentation.Brightness}{(options.Augmentation.Shift > 0 ? $"/shift +-{options.Augmentation.Shift} px" : "")}" : "off")}"));
-        var mobileNetSettings = options.Architecture == TorchArchitecture.MobileNetV2
-            ? string.Create(inv, $", init {(options.ImageNetInit ? "imagenet" : "scratch")}, {(options.FreezeBackbone ? "frozen backbone" : $"backbone lr x{options.BackboneLearningRateFactor}")}, width {options.WidthMultiplier}")
-            : $", layout {options.CnnStages}{(options.Normalization == InputNormalization.PerCell ? ", stain normalisation per cell" : "")}";
-        r.AppendLine(mobileNetSettings + (options.LabelSmoothing > 0 ? string.Create(inv, $"; label smoothing {options.LabelSmoothing}") : "")
-            + (options.MixupAlpha > 0 ? string.Create(inv, $"; mixup alpha {options.MixupAlpha}") : "")
-            + (options.WeightAverageDecay > 0 ? string.Create(inv, $"; weights averaged (exponential, decay {options.WeightAverageDecay})") : "")
-            + (options.AverageViews ? "; scored as the mean of 8 views" : "")
-            + (options.DecisionThreshold != 0.5 ? string.Create(inv, $"; {metrics.PositiveLabel} from probability {options.DecisionThreshold}") : "") + ".");
-        r.AppendLine();
-        r.AppendLine("Per-epoch figures: history.csv.");
-        return r.ToString();
     }
 }

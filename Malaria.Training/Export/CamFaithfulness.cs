@@ -2,7 +2,6 @@ using Malaria.Inference;
 using Malaria.Inference.Explainability;
 using Malaria.Training.Data;
 using Malaria.Training.Torch;
-using Malaria.Training.Commands;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Malaria.Training.Export;
@@ -36,13 +35,13 @@ internal static class CamFaithfulness
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(fraction, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(fraction, 1);
         var positive = card.Labels.ToList().IndexOf(card.PositiveLabel);
-        if (positive < 0) throw new CommandLineException($"The positive label '{card.PositiveLabel}' is not among the model's labels ({string.Join(", ", card.Labels)}).");
+        if (positive < 0) throw new InvalidDataException($"The positive label '{card.PositiveLabel}' is not among the model's labels ({string.Join(", ", card.Labels)}).");
         if (card.InputWidth != images.Size || card.InputHeight != images.Size)
             throw new ArgumentException($"Images are {images.Size} px but the model takes {card.InputWidth}x{card.InputHeight}.", nameof(images));
 
         using var session = new InferenceSession(onnxPath);
         if (!session.OutputMetadata.ContainsKey(TorchOnnxExporter.CamName))
-            throw new CommandLineException($"ONNX model '{onnxPath}' has no '{TorchOnnxExporter.CamName}' output; export it with this trainer's 'export' command.");
+            throw new InvalidDataException($"ONNX model '{onnxPath}' has no '{TorchOnnxExporter.CamName}' output; export it with this trainer's 'export' command.");
         var size = images.Size;
         var plane = size * size;
         var masked = (int)Math.Round(fraction * plane);

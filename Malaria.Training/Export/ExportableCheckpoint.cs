@@ -1,7 +1,6 @@
 using Malaria.Inference;
 using Malaria.Training.Data;
 using Malaria.Training.Torch;
-using Malaria.Training.Commands;
 using Malaria.Training.Torch.Native;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -28,14 +27,14 @@ internal static class ExportableCheckpoint
         var isFullCheckpoint = TorchCheckpoint.IsCheckpoint(full);
         var statePath = isFullCheckpoint ? full : Path.Combine(folder, TorchCheckpoint.FileName);
         if (!File.Exists(statePath))
-            throw new CommandLineException($"'{full}' holds weights only, and there is no {TorchCheckpoint.FileName} beside it to say which network and input size they belong to.");
+            throw new FileNotFoundException($"'{full}' holds weights only, and there is no {TorchCheckpoint.FileName} beside it to say which network and input size they belong to.");
         TrainingState state;
         try { state = TorchCheckpoint.ReadState(statePath); }
         catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or System.Text.Json.JsonException)
         {
-            throw new CommandLineException($"Checkpoint '{statePath}' cannot be read: {ex.Message}");
+            throw new InvalidDataException($"Checkpoint '{statePath}' cannot be read: {ex.Message}");
         }
-        if (state.ImageSize < 8) throw new CommandLineException($"Checkpoint '{statePath}' records no input size.");
+        if (state.ImageSize < 8) throw new InvalidDataException($"Checkpoint '{statePath}' records no input size.");
 
         var (resolved, source) = ResolveLabels(labels, folder);
         TorchNativeRuntime.EnsureLoaded();
@@ -45,10 +44,10 @@ internal static class ExportableCheckpoint
             {
                 null => InputNormalization.Fixed,
                 nameof(InputNormalization.PerCell) => InputNormalization.PerCell,
-                var other => throw new CommandLineException($"Checkpoint '{statePath}' names an input normalisation '{other}' this version does not know."),
+                var other => throw new InvalidDataException($"Checkpoint '{statePath}' names an input normalisation '{other}' this version does not know."),
             }),
             nameof(TorchArchitecture.MobileNetV2) => new MobileNetV2(resolved.Count, state.WidthMultiplier),
-            _ => throw new CommandLineException($"Checkpoint '{statePath}' is for architecture '{state.Architecture}', which cannot be exported."),
+            _ => throw new InvalidDataException($"Checkpoint '{statePath}' is for architecture '{state.Architecture}', which cannot be exported."),
         };
         try
         {
@@ -58,7 +57,7 @@ internal static class ExportableCheckpoint
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or EndOfStreamException or IOException)
         {
             model.Dispose();
-            throw new CommandLineException($"The weights in '{full}' do not fit a {state.Architecture} (width {state.WidthMultiplier}) with {resolved.Count} labels ({source}): {ex.Message}");
+            throw new InvalidDataException($"The weights in '{full}' do not fit a {state.Architecture} (width {state.WidthMultiplier}) with {resolved.Count} labels ({source}): {ex.Message}");
         }
         model.eval();
         return new ExportableModel(model, state, resolved, source);
@@ -69,22 +68,18 @@ internal static class ExportableCheckpoint
         if (labels is { Count: > 0 })
         {
             if (labels.Count < 2 || labels.Distinct(StringComparer.Ordinal).Count() != labels.Count)
-                throw new CommandLineException($"--labels needs at least two distinct labels, got {string.Join(",", labels)}.");
+                throw new ArgumentException($"--labels needs at least two distinct labels, got {string.Join(",", labels)}.");
             return (labels, "--labels");
         }
         var cardPath = Path.Combine(folder, ModelCard.FileName);
-        if (File.Exists(cardPath))
-        {
-            try { return (ModelCard.Load(cardPath).Labels, cardPath); }
-            catch (InvalidDataException ex) { throw new CommandLineException(ex.Message); }
-        }
+        if (File.Exists(cardPath)) return (ModelCard.Load(cardPath).Labels, cardPath);
         var splitPath = Path.Combine(folder, "split.csv");
         if (File.Exists(splitPath))
         {
             var fromSplit = SplitFile.Read(splitPath).Select(e => e.Image.Label).Distinct().Order(StringComparer.Ordinal).ToList();
-            if (fromSplit.Count < 2) throw new CommandLineException($"Split '{splitPath}' has fewer than two labels.");
+            if (fromSplit.Count < 2) throw new InvalidDataException($"Split '{splitPath}' has fewer than two labels.");
             return (fromSplit, splitPath);
         }
-        throw new CommandLineException($"No labels: pass --labels, or keep the run's {ModelCard.FileName} or split.csv beside the checkpoint.");
+        throw new InvalidOperationException($"No labels: pass --labels, or keep the run's {ModelCard.FileName} or split.csv beside the checkpoint.");
     }
 }

@@ -1,5 +1,4 @@
 using Malaria.Inference;
-using Malaria.Training.Commands;
 using Malaria.Training.Onnx;
 using static TorchSharp.torch;
 
@@ -32,7 +31,7 @@ internal static class OnnxModelPackage
         var onnx = Path.GetFullPath(onnxPath);
         var zip = Path.ChangeExtension(onnx, ".zip");
         if (string.Equals(zip, onnx, StringComparison.Ordinal))
-            throw new CommandLineException($"'{onnx}' must end in .onnx so the ML.NET zip can be written beside it.");
+            throw new ArgumentException($"'{onnx}' must end in .onnx so the ML.NET zip can be written beside it.");
         card.Labels = [.. labels];
         card.InputWidth = imageSize;
         card.InputHeight = imageSize;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Malaria.Training.Data;
 using Malaria.Training.Evaluation;
-using Malaria.Training.Commands;
 
 namespace Malaria.Training.Pipelines;
 
@@ -26,7 +25,7 @@ internal sealed record CrossValidationComparison(string Baseline, string Candida
         var baseline = TorchCrossValidation.ReadFinishedFolds(baselineFolder);
         var candidate = TorchCrossValidation.ReadFinishedFolds(candidateFolder);
         var splitPath = Path.Combine(candidateFolder, "split.csv");
-        if (!File.Exists(splitPath)) throw new CommandLineException($"'{splitPath}' is missing; crossvalidate writes it beside the folds and it names each cell's patient.");
+        if (!File.Exists(splitPath)) throw new FileNotFoundException($"'{splitPath}' is missing; crossvalidate writes it beside the folds and it names each cell's patient.");
         var pool = SplitFile.Read(splitPath).Where(e => e.Part != SplitPart.Test).Select(e => e.Image).ToList();
         var groupOf = pool.ToDictionary(i => i.Path, i => i.Group, StringComparer.Ordinal);
         var (_, positive) = TorchCrossValidation.LabelsOf(pool);
@@ -37,12 +36,12 @@ internal sealed record CrossValidationComparison(string Baseline, string Candida
         {
             if (!byFold.TryGetValue(c.Fold, out var b)) continue;
             if (!b.Patients.SequenceEqual(c.Patients))
-                throw new CommandLineException($"Fold {c.Fold} holds other patients in '{baselineFolder}' than in '{candidateFolder}': compare cross-validations made with the same split and --seed.");
+                throw new InvalidDataException($"Fold {c.Fold} holds other patients in '{baselineFolder}' than in '{candidateFolder}': compare cross-validations made with the same split and --seed.");
             if (!b.Paths.Order(StringComparer.Ordinal).SequenceEqual(c.Paths.Order(StringComparer.Ordinal), StringComparer.Ordinal))
-                throw new CommandLineException($"Fold {c.Fold} holds other cells in '{baselineFolder}' than in '{candidateFolder}' (the same patients, another copy of the data?).");
+                throw new InvalidDataException($"Fold {c.Fold} holds other cells in '{baselineFolder}' than in '{candidateFolder}' (the same patients, another copy of the data?).");
             pairs.Add((b, c));
         }
-        if (pairs.Count == 0) throw new CommandLineException($"'{baselineFolder}' and '{candidateFolder}' have no finished fold in common.");
+        if (pairs.Count == 0) throw new InvalidDataException($"'{baselineFolder}' and '{candidateFolder}' have no finished fold in common.");
         var compared = pairs.Select(p => p.Candidate.Fold).ToList();
         var leftOut = baseline.Select(f => f.Fold).Concat(candidate.Select(f => f.Fold)).Distinct().Except(compared).Order().ToList();
 
@@ -75,7 +74,7 @@ internal sealed record CrossValidationComparison(string Baseline, string Candida
                 baselineCorrect.Add(bRight);
                 candidateCorrect.Add(cRight);
                 groups.Add(groupOf.TryGetValue(b.Paths[row], out var g) ? g
-                    : throw new CommandLineException($"Cell '{b.Paths[row]}' of fold {b.Fold} is not in the cross-validation's split.csv."));
+                    : throw new InvalidDataException($"Cell '{b.Paths[row]}' of fold {b.Fold} is not in the cross-validation's split.csv."));
                 foldBaseline += bRight ? 1 : 0;
                 foldCandidate += cRight ? 1 : 0;
             }

@@ -5,7 +5,6 @@ using Malaria.Inference.IO;
 using Malaria.Training.Data;
 using Malaria.Training.Evaluation;
 using Malaria.Training.MlNet;
-using Malaria.Training.Commands;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
@@ -19,6 +18,9 @@ namespace Malaria.Training.Pipelines;
 /// </summary>
 public static class MobileNetV2FeaturesTraining
 {
+    /// <summary>The <c>--trainer</c> name of this pipeline, recorded on its model cards.</summary>
+    public const string TrainerName = "mobilenetv2-features";
+
     /// <summary>What a run needs besides the trainer options.</summary>
     public sealed class Settings
     {
@@ -48,14 +50,16 @@ public static class MobileNetV2FeaturesTraining
     public static EvaluationResult Run(Settings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (!File.Exists(settings.Options.BackbonePath))
+            throw new FileNotFoundException($"MobileNetV2 backbone '{settings.Options.BackbonePath}' does not exist; pass --backbone FILE (mobilenetv2_1.0_224.onnx from ../shared/models/mobilenetv2-imagenet/).", settings.Options.BackbonePath);
         var total = Stopwatch.StartNew();
         Directory.CreateDirectory(settings.RunFolder);
         var (split, splitPath) = ResolveSplit(settings);
         var labels = split.Select(e => e.Image.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
-        if (labels.Length < 2) throw new CommandLineException($"The split has {labels.Length} label(s); at least two are needed.");
+        if (labels.Length < 2) throw new InvalidDataException($"The split has {labels.Length} label(s); at least two are needed.");
         IReadOnlyList<LabeledImage> Part(SplitPart part) => [.. split.Where(e => e.Part == part).Select(e => e.Image)];
         var (train, validation, test) = (Part(SplitPart.Train), Part(SplitPart.Validation), Part(SplitPart.Test));
-        if (train.Count == 0 || test.Count == 0) throw new CommandLineException($"The split needs train and test images (train {train.Count}, test {test.Count}).");
+        if (train.Count == 0 || test.Count == 0) throw new InvalidDataException($"The split needs train and test images (train {train.Count}, test {test.Count}).");
         AnsiConsole.MarkupLine($"Split: train {train.Count:N0}, validation {validation.Count:N0}, test {test.Count:N0} images; labels {Markup.Escape(string.Join(", ", labels))}");
 
         var mlContext = new MLContext(settings.Seed);
@@ -86,7 +90,7 @@ public static class MobileNetV2FeaturesTraining
         // through the backbone (MobileNetV2FeaturesModelTests checks that both give the same scores).
         var partName = settings.EvaluationPart.ToString().ToLowerInvariant();
         var evaluated = settings.EvaluationPart switch { SplitPart.Test => test, SplitPart.Validation => validation, _ => train };
-        if (evaluated.Count == 0) throw new CommandLineException($"The split has no {partName} images to evaluate.");
+        if (evaluated.Count == 0) throw new InvalidDataException($"The split has no {partName} images to evaluate.");
         var testView = LabeledImageData.Load(mlContext, evaluated, labels);
         ScoredSet scoredSet;
         if (options.AverageViewsAtPrediction)
@@ -113,7 +117,7 @@ public static class MobileNetV2FeaturesTraining
             PositiveLabel = result.PositiveLabel,
             InputWidth = MobileNetV2Backbone.InputSize,
             InputHeight = MobileNetV2Backbone.InputSize,
-            Trainer = TrainCommand.MobileNetV2Features,
+            Trainer = TrainerName,
             BackboneSha256 = MobileNetV2Backbone.Sha256(options.BackbonePath),
             SplitSha256 = FileHash.Sha256(splitPath),
             Seed = settings.Seed,
@@ -196,12 +200,12 @@ public static class MobileNetV2FeaturesTraining
         {
             var entries = SplitFile.Read(settings.SplitFile);
             var missing = entries.FirstOrDefault(e => !File.Exists(e.Image.Path));
-            if (missing is not null) throw new CommandLineException($"Split '{settings.SplitFile}' lists '{missing.Image.Path}', which does not exist.");
+            if (missing is not null) throw new FileNotFoundException($"Split '{settings.SplitFile}' lists '{missing.Image.Path}', which does not exist.");
             if (!string.Equals(Path.GetFullPath(settings.SplitFile), Path.GetFullPath(target), StringComparison.Ordinal))
                 AtomicFile.WriteAllBytes(target, File.ReadAllBytes(settings.SplitFile));
             return (entries, target);
         }
-        var dataset = CommonOptions.LoadDataset(settings.DataFolder!, settings.GroupPattern);
+        var dataset = DatasetLoading.Load(settings.DataFolder!, settings.GroupPattern);
         if (dataset.Problems.Count > 0)
             AnsiConsole.MarkupLine($"[yellow]{dataset.Problems.Count} file(s) left out; run 'inspect' for the list.[/]");
         var split = PatientSplitter.Split(dataset.Images, settings.Seed);

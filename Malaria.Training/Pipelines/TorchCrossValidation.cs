@@ -5,7 +5,6 @@ using System.Text.Json;
 using Malaria.Inference.IO;
 using Malaria.Training.Data;
 using Malaria.Training.Evaluation;
-using Malaria.Training.Commands;
 using Malaria.Training.Torch.Native;
 using Malaria.Training.Torch;
 using TorchSharp;
@@ -64,14 +63,14 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
                     ?? throw new InvalidDataException($"'{resultPath}' is empty.");
                 var settings = saved.Settings ?? new Dictionary<string, string>();  // null: written before settings were recorded
                 if (!settings.OrderBy(p => p.Key).SequenceEqual(Describe(options).OrderBy(p => p.Key)))
-                    throw new CommandLineException($"'{folder}' holds a fold trained with other settings ({string.Join(", ", settings.Select(p => $"{p.Key} {p.Value}"))}); choose another --out.");
+                    throw new InvalidOperationException($"'{folder}' holds a fold trained with other settings ({string.Join(", ", settings.Select(p => $"{p.Key} {p.Value}"))}); choose another --out.");
                 if (saved.Patients.SequenceEqual(patients))
                 {
                     progress.Message($"Fold {fold + 1}/{folds}: finished earlier ({saved.HeldOut.Accuracy:P2} on {saved.Paths.Count:N0} held-out cells), reused.");
                     results.Add(saved);
                     continue;
                 }
-                throw new CommandLineException($"'{folder}' holds a fold of other patients (another split or seed); choose another --out.");
+                throw new InvalidOperationException($"'{folder}' holds a fold of other patients (another split or seed); choose another --out.");
             }
             if (onlyFolds is not null && !onlyFolds.Contains(fold + 1))
             {
@@ -153,14 +152,14 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
     public static (List<string> Labels, int Positive) LabelsOf(IEnumerable<LabeledImage> pool)
     {
         var labels = pool.Select(i => i.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        if (labels.Count != 2) throw new CommandLineException($"The TorchSharp trainers are binary; the training and validation parts have {labels.Count} labels.");
+        if (labels.Count != 2) throw new InvalidDataException($"The TorchSharp trainers are binary; the training and validation parts have {labels.Count} labels.");
         return (labels, labels.Contains(TorchTrainingData.DefaultPositiveLabel) ? labels.IndexOf(TorchTrainingData.DefaultPositiveLabel) : 0);
     }
 
     /// <summary>The finished folds of a cross-validation folder (those with a fold file), in fold order.</summary>
     public static IReadOnlyList<CrossValidationFold> ReadFinishedFolds(string output)
     {
-        if (!Directory.Exists(output)) throw new CommandLineException($"Cross-validation folder '{output}' does not exist.");
+        if (!Directory.Exists(output)) throw new DirectoryNotFoundException($"Cross-validation folder '{output}' does not exist.");
         var folds = Directory.GetDirectories(output, "fold-*")
             .Select(folder => Path.Combine(folder, FoldResultFile))
             .Where(File.Exists)
@@ -173,12 +172,12 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
                 }
                 catch (Exception ex) when (ex is JsonException or InvalidDataException)
                 {
-                    throw new CommandLineException($"Fold file '{path}' could not be read: {ex.Message}", ex);
+                    throw new InvalidDataException($"Fold file '{path}' could not be read: {ex.Message}", ex);
                 }
             })
             .OrderBy(f => f.Fold)
             .ToList();
-        return folds.Count > 0 ? folds : throw new CommandLineException($"'{output}' holds no finished fold (fold-N/{FoldResultFile}); is it a crossvalidate --out folder?");
+        return folds.Count > 0 ? folds : throw new InvalidDataException($"'{output}' holds no finished fold (fold-N/{FoldResultFile}); is it a crossvalidate --out folder?");
     }
 
     /// <summary>Patient-bootstrap intervals of the pooled held-out metrics of one scoring, at the 0.5 cut the pooled metrics use.</summary>

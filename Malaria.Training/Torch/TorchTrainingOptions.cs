@@ -117,6 +117,24 @@ internal sealed record TorchTrainingOptions
     public bool Resume { get; init; }
 
     /// <summary>
+    /// A network's defaults, as <c>train</c> uses them when no option is given: the CNN at 64 px for 20 epochs at
+    /// 3e-3, MobileNetV2 from the ImageNet weights at 128 px for 8 epochs at 1e-3; flips, rotations and colour jitter on.
+    /// </summary>
+    public static TorchTrainingOptions Defaults(TorchArchitecture architecture)
+    {
+        var mobileNet = architecture == TorchArchitecture.MobileNetV2;
+        return new TorchTrainingOptions
+        {
+            Architecture = architecture,
+            ImageNetInit = mobileNet,
+            ImageSize = mobileNet ? 128 : 64,
+            Epochs = mobileNet ? 8 : 20,
+            LearningRate = mobileNet ? 1e-3 : 3e-3,
+            Augmentation = Augmentation.WithColorJitter(Augmentation.DefaultColorJitter),
+        };
+    }
+
+    /// <summary>
     /// The settings that are off by default, named only when on, as the model card and cross-validation record them:
     /// runs made before such a setting existed keep their recorded settings (and cross-validation folds keep matching).
     /// </summary>

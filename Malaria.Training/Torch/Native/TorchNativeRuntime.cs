@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using System.Security.Cryptography;
 using Malaria.Inference.IO;
-using Malaria.Training.Commands;
 
 namespace Malaria.Training.Torch.Native;
 
@@ -70,7 +69,7 @@ internal static class TorchNativeRuntime
         }
         catch (Exception ex) when (ex is NotSupportedException or DllNotFoundException or TypeInitializationException)
         {
-            throw new CommandLineException($"TorchSharp's native library could not be loaded ({Status}): {ex.GetBaseException().Message}");
+            throw new InvalidOperationException($"TorchSharp's native library could not be loaded ({Status}): {ex.GetBaseException().Message}");
         }
     }
 
