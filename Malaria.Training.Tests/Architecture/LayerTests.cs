@@ -14,7 +14,7 @@ public partial class LayerTests
     [
         [""],  // Program.cs, CommandLineApp.cs
         ["Commands"],
-        ["Pipelines"],
+        ["Pipelines", "Robustness"],
         ["Export"],
         ["MlNet", "Torch"],
         ["Torch.Native"],
