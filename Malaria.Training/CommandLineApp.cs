@@ -32,6 +32,8 @@ public static class CommandLineApp
             CompareCrossValidationsCommand.Create(),
             RobustnessCommand.Create(),
         };
+        // No command at all: the default job (find or download the data, split, train, export, evaluate).
+        root.SetAction((_, cancellationToken) => Task.FromResult(DefaultJob.Run(cancellationToken)));
         return root;
     }
 
@@ -46,7 +48,6 @@ public static class CommandLineApp
     public static int Run(string[] args)
     {
         ConfigureConsole();
-        if (args.Length == 0) return DefaultJob.Run(Run);
         var parse = Build().Parse(args);
         var verbose = parse.GetValue(Verbose);
         try
@@ -61,10 +62,7 @@ public static class CommandLineApp
                 Console.Error.WriteLine(Interrupted);
                 return 130;
             }
-            var message = root is CommandLineException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
-                    or Malaria.Inference.Imaging.InvalidImageException or Malaria.Inference.Models.ModelLoadException
-                ? root.Message
-                : $"{root.GetType().Name}: {root.Message}";
+            var message = IsUserError(root) ? root.Message : $"{root.GetType().Name}: {root.Message}";
             Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")} (run with --verbose for details)");
             return 1;
         }
@@ -88,6 +86,16 @@ public static class CommandLineApp
         console.Profile.Width = 160;
         Spectre.Console.AnsiConsole.Console = console;
     }
+
+    /// <summary>
+    /// Errors the user can fix, shown as their message alone: a bad option (<see cref="CommandLineException"/>), and what
+    /// the stages below throw about their inputs: missing or unreadable files and folders, data that is not what it
+    /// should be, arguments out of range, a run folder in the wrong state, a server that cannot be reached. Anything else
+    /// is a bug and is shown with its type.
+    /// </summary>
+    internal static bool IsUserError(Exception ex) => ex is CommandLineException or IOException or InvalidDataException
+        or (ArgumentException and not ArgumentNullException) or InvalidOperationException or HttpRequestException or TimeoutException
+        or Malaria.Inference.Imaging.InvalidImageException or Malaria.Inference.Models.ModelLoadException;
 
     private static Exception Unwrap(Exception ex)
     {

@@ -1,4 +1,4 @@
-using Malaria.Inference.Imaging;
+using SkiaSharp;
 
 namespace Malaria.Inference.Explainability;
 
@@ -30,6 +30,14 @@ public static class HeatmapOverlay
     }
 
     /// <summary>Blends as <see cref="Blend"/> does and encodes the overlay as a PNG file's bytes.</summary>
-    public static byte[] ToPng(ReadOnlySpan<byte> rgba, Heatmap heatmap, float heatWeight = 0.5f) =>
-        PngEncoder.EncodeRgba(Blend(rgba, heatmap, heatWeight), heatmap.Width, heatmap.Height);
+    public static byte[] ToPng(ReadOnlySpan<byte> rgba, Heatmap heatmap, float heatWeight = 0.5f)
+    {
+        var pixels = Blend(rgba, heatmap, heatWeight);
+        // SkiaSharp, the library's decoder, encodes too; unpremultiplied, so the kept alpha leaves the colours as blended.
+        var info = new SKImageInfo(heatmap.Width, heatmap.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var image = SKImage.FromPixelCopy(info, pixels)
+            ?? throw new InvalidOperationException($"SkiaSharp could not take a {heatmap.Width}x{heatmap.Height} overlay.");
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
+    }
 }

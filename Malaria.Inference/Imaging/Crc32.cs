@@ -1,6 +1,9 @@
 namespace Malaria.Inference.Imaging;
 
-/// <summary>The CRC-32 (IEEE 802.3) that PNG chunks carry; the BCL has none without an extra package.</summary>
+/// <summary>
+/// The CRC-32 (IEEE 802.3) that PNG chunks carry, for <see cref="ImageHeaderReader"/>'s check of every chunk before
+/// decoding. Twenty lines here rather than a System.IO.Hashing dependency for every user of the package.
+/// </summary>
 internal static class Crc32
 {
     private static readonly uint[] Table = BuildTable();

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Malaria.Training.Data;
-using Spectre.Console;
 
 namespace Malaria.Training.Commands;
 
@@ -40,26 +39,6 @@ public static class CommonOptions
         > 0 and < 1 => value.Value,
         _ => throw new CommandLineException($"--threshold {value.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}: use a probability strictly between 0 and 1 (0.5 is the plain most-probable label)."),
     };
-
-    /// <summary>Loads a dataset with a progress bar on the console.</summary>
-    public static ImageFolderDataset LoadDataset(string root, string? groupPattern)
-    {
-        ImageFolderDataset? dataset = null;
-        AnsiConsole.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("Checking images");
-                dataset = ImageFolderDataset.Load(root, new ImageFolderOptions
-                {
-                    GroupPattern = groupPattern,
-                    Progress = new Progress<(int Done, int Total)>(p => { task.MaxValue = p.Total; task.Value = p.Done; }),
-                });
-                task.Value = task.MaxValue;
-            });
-        return dataset!;
-    }
 
     /// <summary>
     /// Fails when the command line names an option that the chosen <paramref name="trainer"/> does not read: one

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Malaria.Inference.IO;
-using Malaria.Training.Torch;
+using Malaria.Training.Pipelines;
 using Spectre.Console;
 
 namespace Malaria.Training.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Malaria.Training.Torch;
+using Malaria.Training.Pipelines;
 
 namespace Malaria.Training.Commands;
 

@@ -1,4 +1,6 @@
 using Malaria.Training.Data;
+using Malaria.Training.Pipelines;
+using Malaria.Training.Torch;
 
 namespace Malaria.Training.Commands;
 
@@ -20,17 +22,22 @@ public static class DefaultJob
     /// the choice are in docs/experiments/. The 8 views cost about 8 times the inference work of one view per cell; a
     /// caller who needs the speed can train without <c>--average-views</c>.
     /// </summary>
-    public static readonly IReadOnlyList<string> TrainOptions = ["--cnn-stages", "16x2,32x2,64x2,128x1", "--label-smoothing", "0.1", "--epochs", "40", "--average-views"];
+    internal static TorchTrainingOptions TrainingOptions => TorchTrainingOptions.Defaults(TorchArchitecture.Cnn) with
+    {
+        CnnStages = "16x2,32x2,64x2,128x1",
+        LabelSmoothing = 0.1,
+        Epochs = 40,
+        AverageViews = true,
+    };
 
-    /// <summary>Runs the job; returns the exit code.</summary>
-    public static int Run(Func<string[], int> runCommand)
+    /// <summary>Runs the job; returns the exit code. Failures are exceptions, which the command line reports as one line.</summary>
+    public static int Run(CancellationToken cancellationToken = default)
     {
         var data = FindData();
         if (data is null)
         {
             Console.WriteLine("Stage 1/4: no data found in datasets/cell_images or ../shared; downloading the NIH cell images (about 337 MB).");
-            var code = runCommand(["download", "--out", "datasets"]);
-            if (code != 0) return code;
+            DownloadCommand.Download(new Uri(DatasetDownloader.NihUrl), Path.GetFullPath("datasets"), cancellationToken: cancellationToken).GetAwaiter().GetResult();
             data = Path.GetFullPath(Path.Combine("datasets", "cell_images"));
         }
         else Console.WriteLine($"Stage 1/4: using the images in {data}.");
@@ -41,14 +48,13 @@ public static class DefaultJob
         // The settings were chosen by cross-validation over the training and validation patients, so the final fit
         // trains on both (no epoch is chosen on validation: all run, the last is kept) and the test patients stay unseen.
         Console.WriteLine($"Stage 2/4: checking the images and splitting them by patient into {split} (test patients apart; validation patients join training).");
-        var result = runCommand(["split", "--data", data, "--out", split, "--merge-validation"]);
-        if (result != 0) return result;
+        SplitCommand.Write(data, null, Path.GetFullPath(split), mergeValidation: true);
 
         Console.WriteLine($"Stage 3/4: training the {Trainer} model (progress per epoch below), then exporting model.onnx and model.zip.");
         Console.WriteLine("Stage 4/4 comes at the end of training: the exported model is evaluated on the test patients (metrics.json, report.md, pictures).");
-        result = runCommand(["train", "--trainer", Trainer, "--split", split, "--out", run, .. TrainOptions]);
-        if (result == 0) Console.WriteLine($"Done: model and report in {Path.GetFullPath(run)}.");
-        return result;
+        NetworkTraining.Run(Trainer, TrainingOptions, SplitFile.Read(split), Path.GetFullPath(run), TrainingProgress.Console(), cancellationToken);
+        Console.WriteLine($"Done: model and report in {Path.GetFullPath(run)}.");
+        return 0;
     }
 
     private static string? FindData()

@@ -21,29 +21,34 @@ public static class DownloadCommand
             var text = parse.GetRequiredValue(url);
             if (!Uri.TryCreate(text, UriKind.Absolute, out var source) || source.Scheme is not ("http" or "https"))
                 throw new CommandLineException($"--url '{text}' is not an http or https address.");
-            var folder = parse.GetRequiredValue(output).FullName;
-            AnsiConsole.MarkupLine($"Downloading [bold]{Markup.Escape(source.ToString())}[/] into [bold]{Markup.Escape(folder)}[/]");
-            IReadOnlyList<string> added = [];
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-                .StartAsync(async ctx =>
-                {
-                    var task = ctx.AddTask("download", maxValue: 1);
-                    using var http = DatasetDownloader.CreateHttpClient();
-                    var downloader = new DatasetDownloader(http)
-                    {
-                        Progress = new Progress<(long Received, long? Total)>(p =>
-                        {
-                            task.MaxValue = p.Total ?? Math.Max(task.MaxValue, p.Received);
-                            task.Value = p.Received;
-                        }),
-                    };
-                    added = await downloader.DownloadAndExtractAsync(source, folder, parse.GetValue(sha256), cancellationToken);
-                    task.Value = task.MaxValue;
-                });
-            foreach (var path in added) AnsiConsole.MarkupLine($"Extracted [bold]{Markup.Escape(path)}[/]");
+            await Download(source, parse.GetRequiredValue(output).FullName, parse.GetValue(sha256), cancellationToken);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Downloads <paramref name="source"/>, checks it and extracts it into <paramref name="folder"/>, with a progress bar.</summary>
+    public static async Task Download(Uri source, string folder, string? sha256 = null, CancellationToken cancellationToken = default)
+    {
+        AnsiConsole.MarkupLine($"Downloading [bold]{Markup.Escape(source.ToString())}[/] into [bold]{Markup.Escape(folder)}[/]");
+        IReadOnlyList<string> added = [];
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("download", maxValue: 1);
+                using var http = DatasetDownloader.CreateHttpClient();
+                var downloader = new DatasetDownloader(http)
+                {
+                    Progress = new Progress<(long Received, long? Total)>(p =>
+                    {
+                        task.MaxValue = p.Total ?? Math.Max(task.MaxValue, p.Received);
+                        task.Value = p.Received;
+                    }),
+                };
+                added = await downloader.DownloadAndExtractAsync(source, folder, sha256, cancellationToken);
+                task.Value = task.MaxValue;
+            });
+        foreach (var path in added) AnsiConsole.MarkupLine($"Extracted [bold]{Markup.Escape(path)}[/]");
     }
 }

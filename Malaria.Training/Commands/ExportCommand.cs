@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Malaria.Inference;
-using Malaria.Training.Onnx;
+using Malaria.Training.Export;
 using Spectre.Console;
 
 namespace Malaria.Training.Commands;
@@ -42,36 +42,12 @@ public static class ExportCommand
                 throw new CommandLineException($"--out '{onnxPath}' must end in .onnx.");
             var labelList = parse.GetValue(labels)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var cut = CommonOptions.ThresholdValue(parse.GetValue(threshold));
-            var (files, architecture, imageSize, labelNames, labelSource) = Export(checkpointPath, onnxPath, labelList, parse.GetValue(averageViews), cut);
+            var (files, architecture, imageSize, labelNames, labelSource) = CheckpointExport.Export(checkpointPath, onnxPath, labelList, parse.GetValue(averageViews), cut);
             AnsiConsole.MarkupLine($"Exported a [bold]{Markup.Escape(architecture)}[/] ({imageSize} px, labels {Markup.Escape(string.Join(", ", labelNames))} from {Markup.Escape(labelSource)}):");
             foreach (var file in new[] { files.Onnx, files.Zip, files.Card })
                 AnsiConsole.MarkupLine($"  {Markup.Escape(file)} ({new FileInfo(file).Length:N0} bytes)");
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Exports a checkpoint to <paramref name="onnxPath"/> with the ML.NET zip and model card beside it.</summary>
-    internal static (OnnxModelPackageFiles Files, string Architecture, int ImageSize, IReadOnlyList<string> Labels, string LabelSource) Export(
-        string checkpointPath, string onnxPath, IReadOnlyList<string>? labels = null, bool averageViews = false, double decisionThreshold = 0.5)
-    {
-        var exportable = ExportableCheckpoint.Load(checkpointPath, labels);
-        using var model = exportable.Model;
-        var state = exportable.State;
-        var existingCard = ModelCard.PathBeside(checkpointPath);
-        var card = File.Exists(existingCard) ? ModelCard.Load(existingCard) : new ModelCard();
-        card.Trainer ??= state.Architecture == "Cnn" ? "cnn" : $"mobilenetv2-{state.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}";
-        card.TrainingSeconds ??= state.TrainingSeconds;
-        // TorchSharp networks train on smoothly resized images (DecodedImageSet); the classifier must resize the same way.
-        card.Resizing = ModelCard.SmoothResizing;
-        card.Properties ??= new Dictionary<string, string>();
-        // Relative to the working folder when inside it, so a shipped card does not carry one machine's absolute paths.
-        var relative = Path.GetRelativePath(Environment.CurrentDirectory, checkpointPath);
-        card.Properties["exportedFrom"] = relative.StartsWith("..", StringComparison.Ordinal) ? checkpointPath : relative;
-        // "epochs" stays the run's cap (compare matches runs on it); what the checkpoint holds is "epochsRun".
-        card.Properties["epochsRun"] = state.EpochsDone.ToString(CultureInfo.InvariantCulture);
-        if (state.WeightAverageDecay is { } decay) card.Properties["weightAverageDecay"] = decay.ToString(CultureInfo.InvariantCulture);
-        var files = OnnxModelPackage.Write(model, exportable.Labels, state.ImageSize, onnxPath, card, averageViews, decisionThreshold);
-        return (files, state.Architecture, state.ImageSize, exportable.Labels, exportable.LabelSource);
     }
 }

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Malaria.Inference;
 using Malaria.Training.Data;
-using Malaria.Training.Onnx;
 using Malaria.Training.Torch;
+using Malaria.Training.Export;
 using Spectre.Console;
 
 namespace Malaria.Training.Commands;

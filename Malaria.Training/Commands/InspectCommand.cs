@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Malaria.Training.Data;
+using Malaria.Training.Pipelines;
 using Spectre.Console;
 
 namespace Malaria.Training.Commands;
@@ -17,7 +18,7 @@ public static class InspectCommand
         };
         command.SetAction(parse =>
         {
-            var dataset = CommonOptions.LoadDataset(parse.GetRequiredValue(data).FullName, parse.GetValue(groupPattern));
+            var dataset = DatasetLoading.Load(parse.GetRequiredValue(data).FullName, parse.GetValue(groupPattern));
             Print(dataset);
             return 0;
         });

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Malaria.Inference;
 using Malaria.Training.Data;
+using Malaria.Training.Pipelines;
 using Malaria.Training.Robustness;
 using Spectre.Console;
 
@@ -54,7 +55,7 @@ public static class RobustnessCommand
             var chosenPart = parse.GetValue(part);
             IReadOnlyList<LabeledImage> images = splitPath is not null
                 ? [.. SplitFile.Read(splitPath).Where(e => e.Part == chosenPart).Select(e => e.Image)]
-                : CommonOptions.LoadDataset(dataFolder!, groupPattern: null).Images;
+                : DatasetLoading.Load(dataFolder!, groupPattern: null).Images;
             var dataText = splitPath is not null ? $"split `{splitPath}`, part {chosenPart.ToString().ToLowerInvariant()}" : $"every image of `{dataFolder}`";
             if (images.Count == 0) throw new CommandLineException($"No images to score: {dataText.Replace("`", "'", StringComparison.Ordinal)} is empty.");
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Malaria.Training.Data;
+using Malaria.Training.Pipelines;
 using Spectre.Console;
 
 namespace Malaria.Training.Commands;
@@ -30,20 +31,30 @@ public static class SplitCommand
         };
         command.SetAction(parse =>
         {
-            var dataset = CommonOptions.LoadDataset(parse.GetRequiredValue(data).FullName, parse.GetValue(groupPattern));
-            if (dataset.Problems.Count > 0)
-                AnsiConsole.MarkupLine($"[yellow]{dataset.Problems.Count} file(s) left out; run 'inspect' for the list.[/]");
-            var split = PatientSplitter.Split(dataset.Images, parse.GetValue(seed), parse.GetValue(validation), parse.GetValue(test));
-            if (parse.GetValue(sample) is var share and < 1.0)
-                split = PatientSplitter.Sample(split, share, parse.GetValue(seed));
-            if (parse.GetValue(mergeValidation)) split = PatientSplitter.MergeValidationIntoTraining(split);
-            var path = parse.GetRequiredValue(output).FullName;
-            SplitFile.Write(path, split);
-            AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]");
-            Print(split, dataset.Labels);
+            Write(parse.GetRequiredValue(data).FullName, parse.GetValue(groupPattern), parse.GetRequiredValue(output).FullName, parse.GetValue(seed),
+                parse.GetValue(validation), parse.GetValue(test), parse.GetValue(sample), parse.GetValue(mergeValidation));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Splits the images in <paramref name="data"/> by patient, writes the CSV to <paramref name="path"/> and prints
+    /// the parts; the options' values are those of the command's options.
+    /// </summary>
+    public static IReadOnlyList<SplitEntry> Write(string data, string? groupPattern, string path, int seed = 42, double validation = 0.1, double test = 0.2,
+        double sample = 1.0, bool mergeValidation = false)
+    {
+        var dataset = DatasetLoading.Load(data, groupPattern);
+        if (dataset.Problems.Count > 0)
+            AnsiConsole.MarkupLine($"[yellow]{dataset.Problems.Count} file(s) left out; run 'inspect' for the list.[/]");
+        var split = PatientSplitter.Split(dataset.Images, seed, validation, test);
+        if (sample < 1.0) split = PatientSplitter.Sample(split, sample, seed);
+        if (mergeValidation) split = PatientSplitter.MergeValidationIntoTraining(split);
+        SplitFile.Write(path, split);
+        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]");
+        Print(split, dataset.Labels);
+        return split;
     }
 
     /// <summary>Prints images, groups and label shares per part.</summary>

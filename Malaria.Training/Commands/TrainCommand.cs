@@ -1,7 +1,7 @@
-using Malaria.Inference;
 using System.CommandLine;
 using Malaria.Training.Data;
 using Malaria.Training.MlNet;
+using Malaria.Training.Pipelines;
 using Microsoft.ML.Transforms.Image;
 
 namespace Malaria.Training.Commands;
@@ -13,7 +13,7 @@ namespace Malaria.Training.Commands;
 public static class TrainCommand
 {
     /// <summary>The trainer names <c>--trainer</c> accepts.</summary>
-    public const string MobileNetV2Features = "mobilenetv2-features";
+    public const string MobileNetV2Features = MobileNetV2FeaturesTraining.TrainerName;
 
     public static Command Create()
     {
@@ -22,7 +22,7 @@ public static class TrainCommand
             Description = $"Which trainer: {MobileNetV2Features} (frozen MobileNetV2 features + an ML.NET classifier), cnn (small CNN from scratch, TorchSharp) or mobilenetv2 (MobileNetV2 fine-tuned or frozen, TorchSharp).",
             DefaultValueFactory = _ => MobileNetV2Features,
         };
-        trainer.AcceptOnlyFromAmong([MobileNetV2Features, .. Torch.TorchTrainCommand.Trainers]);
+        trainer.AcceptOnlyFromAmong([MobileNetV2Features, .. TorchTrainCommand.Trainers]);
         var data = CommonOptions.Data(required: false);
         data.Description += " Required unless --split is given.";
         var groupPattern = CommonOptions.GroupPattern();
@@ -63,17 +63,17 @@ public static class TrainCommand
             trainer, data, groupPattern, split, output, seed, backbone, workspace, classifier, normalization, resizing, augmentation, averageViews, kernelRank, kernelGamma, l1, l2, iterations, workers, evalPart,
         };
         // The TorchSharp trainers' options (image size, epochs, learning rate...) join this command, sharing --data, --split, --out, --seed and --backbone.
-        Torch.TorchTrainCommand.AddTo(command, trainer);
+        TorchTrainCommand.AddTo(command, trainer);
         command.SetAction((parse, cancellationToken) =>
         {
             var trainerName = parse.GetRequiredValue(trainer);
-            if (Torch.TorchTrainCommand.Trainers.Contains(trainerName))
+            if (TorchTrainCommand.Trainers.Contains(trainerName))
             {
                 CommonOptions.RejectUnused(parse, [groupPattern, workspace, classifier, normalization, resizing, augmentation, kernelRank, kernelGamma, l1, l2, iterations, workers, evalPart],
                     trainerName, $"--trainer {MobileNetV2Features}");
-                return Task.FromResult(TrainNetwork(command, parse, cancellationToken));
+                return Task.FromResult(TorchTrainCommand.Run(command, parse, cancellationToken));
             }
-            CommonOptions.RejectUnused(parse, Torch.TorchTrainCommand.NetworkOnlyOptions(command), trainerName, $"--trainer {string.Join(" or ", Torch.TorchTrainCommand.Trainers)}");
+            CommonOptions.RejectUnused(parse, TorchTrainCommand.NetworkOnlyOptions(command), trainerName, $"--trainer {string.Join(" or ", TorchTrainCommand.Trainers)}");
             var settings = new MobileNetV2FeaturesTraining.Settings
             {
                 DataFolder = parse.GetValue(data)?.FullName,
@@ -100,36 +100,11 @@ public static class TrainCommand
                     Seed = parse.GetValue(seed),
                 },
             };
-            if (!File.Exists(settings.Options.BackbonePath))
-                throw new CommandLineException($"MobileNetV2 backbone '{settings.Options.BackbonePath}' does not exist; pass --backbone FILE (mobilenetv2_1.0_224.onnx from ../shared/models/mobilenetv2-imagenet/).");
             if (settings.DataFolder is null && settings.SplitFile is null)
                 throw new CommandLineException("Give --data DIR (split by patient) or --split FILE.");
             MobileNetV2FeaturesTraining.Run(settings);
             return Task.FromResult(0);
         });
         return command;
-    }
-
-    /// <summary>
-    /// Trains a TorchSharp network, exports it (model.onnx with class activation maps, and model.zip wrapping it), and
-    /// evaluates the exported zip on the test part: the numbers in metrics.json and model.json are those of the file
-    /// that ships, through the same preprocessing a user's application runs.
-    /// </summary>
-    private static int TrainNetwork(Command command, ParseResult parse, CancellationToken cancellationToken)
-    {
-        var code = Torch.TorchTrainCommand.Run(command, parse, cancellationToken);
-        if (code != 0) return code;
-        var run = parse.GetRequiredValue<DirectoryInfo>("--out").FullName;
-        var (files, _, _, _, _) = ExportCommand.Export(Path.Combine(run, "model.bin"), Path.Combine(run, "model.onnx"),
-            averageViews: parse.GetValue<bool?>("--average-views") ?? false, decisionThreshold: CommonOptions.ThresholdValue(parse.GetValue<double?>("--threshold")));
-        Console.WriteLine($"Exported {files.Onnx} and {files.Zip}");
-        var test = SplitFile.Read(Path.Combine(run, "split.csv")).Where(e => e.Part == SplitPart.Test).Select(e => e.Image).ToList();
-        if (test.Count == 0) return 0;
-        var result = EvaluateCommand.Run(files.Zip, test, "test", run);
-        var card = ModelCard.Load(files.Card);
-        card.Metrics = result.Headline();
-        card.MetricsPart = "test";
-        card.Save(files.Card);
-        return 0;
     }
 }

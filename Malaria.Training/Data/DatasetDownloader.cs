@@ -47,7 +47,7 @@ public sealed class DatasetDownloader(HttpClient http)
 
     /// <summary>
     /// Downloads <paramref name="url"/> and extracts it under <paramref name="outputFolder"/>. Returns the folders the
-    /// archive added there (its top-level entries). Throws <see cref="CommandLineException"/> on any bad download.
+    /// archive added there (its top-level entries). Throws <see cref="HttpRequestException"/> or <see cref="TimeoutException"/> when the server cannot be reached or stalls, <see cref="IOException"/> when the transfer breaks off or the target exists, and <see cref="InvalidDataException"/> when the archive is not the expected one.
     /// </summary>
     public async Task<IReadOnlyList<string>> DownloadAndExtractAsync(Uri url, string outputFolder, string? expectedSha256 = null, CancellationToken cancellationToken = default)
     {
@@ -60,7 +60,7 @@ public sealed class DatasetDownloader(HttpClient http)
         {
             var sha256 = await DownloadAsync(url, archive, cancellationToken).ConfigureAwait(false);
             if (expectedSha256 is not null && !string.Equals(sha256, expectedSha256.Trim(), StringComparison.OrdinalIgnoreCase))
-                throw new CommandLineException($"Download from {url} has SHA-256 {sha256}, expected {expectedSha256.Trim()}; the file is corrupt or not the expected one.");
+                throw new InvalidDataException($"Download from {url} has SHA-256 {sha256}, expected {expectedSha256.Trim()}; the file is corrupt or not the expected one.");
             Extract(archive, staging, url, cancellationToken);
             return MoveIntoPlace(staging, outputFolder);
         }
@@ -77,18 +77,18 @@ public sealed class DatasetDownloader(HttpClient http)
         using (var headers = Deadline(cancellationToken))
         {
             try { response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, headers.Token).ConfigureAwait(false); }
-            catch (HttpRequestException ex) { throw new CommandLineException($"Could not reach {url}: {ex.Message}", ex); }
+            catch (HttpRequestException ex) { throw new HttpRequestException($"Could not reach {url}: {ex.Message}", ex); }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // The stall deadline, or the handler's connect timeout (which also surfaces as a cancellation).
                 var what = headers.IsCancellationRequested ? $"no response within {Seconds(StallTimeout)}" : "the connection timed out";
-                throw new CommandLineException($"Could not reach {url}: {what}.", ex);
+                throw new TimeoutException($"Could not reach {url}: {what}.", ex);
             }
         }
         using (response)
         {
             if (!response.IsSuccessStatusCode)
-                throw new CommandLineException($"Download from {url} failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
+                throw new HttpRequestException($"Download from {url} failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}.", null, response.StatusCode);
             var total = response.Content.Headers.ContentLength;
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long received = 0;
@@ -105,7 +105,7 @@ public sealed class DatasetDownloader(HttpClient http)
                         try { read = await source.ReadAsync(buffer, piece.Token).ConfigureAwait(false); }
                         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                         {
-                            throw new CommandLineException(
+                            throw new TimeoutException(
                                 $"Download from {url} stalled: no data for {Seconds(StallTimeout)} after {received:N0}{(total is { } t ? $" of {t:N0}" : "")} bytes.", ex);
                         }
                     }
@@ -118,10 +118,10 @@ public sealed class DatasetDownloader(HttpClient http)
             }
             catch (Exception ex) when (ex is IOException or HttpRequestException)
             {
-                throw new CommandLineException($"Download from {url} broke off after {received:N0}{(total is { } t ? $" of {t:N0}" : "")} bytes: {ex.Message}", ex);
+                throw new IOException($"Download from {url} broke off after {received:N0}{(total is { } t ? $" of {t:N0}" : "")} bytes: {ex.Message}", ex);
             }
             if (total is { } expected && received != expected)
-                throw new CommandLineException($"Download from {url} is incomplete: {received:N0} of {expected:N0} bytes.");
+                throw new IOException($"Download from {url} is incomplete: {received:N0} of {expected:N0} bytes.");
             return Convert.ToHexStringLower(hash.GetHashAndReset());
         }
     }
@@ -150,7 +150,7 @@ public sealed class DatasetDownloader(HttpClient http)
                 var destination = Path.GetFullPath(Path.Combine(staging, entry.FullName));
                 // Refuse entries that would land outside the staging folder ("zip slip").
                 if (!destination.StartsWith(root, StringComparison.Ordinal))
-                    throw new CommandLineException($"Archive from {url} has an entry outside its folder: '{entry.FullName}'.");
+                    throw new InvalidDataException($"Archive from {url} has an entry outside its folder: '{entry.FullName}'.");
                 if (entry.FullName.EndsWith('/') || entry.FullName.EndsWith('\\'))
                 {
                     Directory.CreateDirectory(destination);
@@ -160,13 +160,14 @@ public sealed class DatasetDownloader(HttpClient http)
                 extracted = ExtractEntry(entry, destination, extracted, url, cancellationToken);
             }
         }
-        catch (InvalidDataException ex)
+        // The archive's own faults; this method's refusals (entries outside the folder, too many bytes) already say so.
+        catch (InvalidDataException ex) when (!ex.Message.StartsWith($"Archive from {url}", StringComparison.Ordinal))
         {
-            throw new CommandLineException($"Archive from {url} is not a valid zip or is corrupt: {ex.Message}", ex);
+            throw new InvalidDataException($"Archive from {url} is not a valid zip or is corrupt: {ex.Message}", ex);
         }
         catch (IOException ex) when (ex is not FileNotFoundException)
         {
-            throw new CommandLineException($"Archive from {url} could not be extracted: {ex.Message}", ex);
+            throw new IOException($"Archive from {url} could not be extracted: {ex.Message}", ex);
         }
     }
 
@@ -189,7 +190,7 @@ public sealed class DatasetDownloader(HttpClient http)
             cancellationToken.ThrowIfCancellationRequested();
             extracted += read;
             if (extracted > MaxExtractedBytes)
-                throw new CommandLineException(
+                throw new InvalidDataException(
                     $"Archive from {url} extracts to more than {MaxExtractedBytes:N0} bytes (at '{entry.FullName}'); it is not the expected data set or is a zip bomb.");
             target.Write(buffer, 0, read);
         }
@@ -201,10 +202,10 @@ public sealed class DatasetDownloader(HttpClient http)
         var entries = Directory.EnumerateFileSystemEntries(staging)
             .Where(e => !Path.GetFileName(e).Equals("__MACOSX", StringComparison.OrdinalIgnoreCase))
             .ToList();
-        if (entries.Count == 0) throw new CommandLineException("The archive is empty.");
+        if (entries.Count == 0) throw new InvalidDataException("The archive is empty.");
         var clashes = entries.Select(e => Path.Combine(outputFolder, Path.GetFileName(e))).Where(p => File.Exists(p) || Directory.Exists(p)).ToList();
         if (clashes.Count > 0)
-            throw new CommandLineException($"'{clashes[0]}' already exists; remove it or choose another --out folder.");
+            throw new IOException($"'{clashes[0]}' already exists; remove it or choose another --out folder.");
         var moved = new List<string>();
         foreach (var entry in entries)
         {

@@ -57,11 +57,11 @@ public sealed class ImageFolderDataset
     public IReadOnlyDictionary<string, int> CountByLabel =>
         Labels.ToDictionary(l => l, l => Images.Count(i => i.Label == l), StringComparer.Ordinal);
 
-    /// <summary>Reads and cleans the tree at <paramref name="root"/>; a layout that is not a labeled tree is a <see cref="CommandLineException"/>.</summary>
+    /// <summary>Reads and cleans the tree at <paramref name="root"/>; a missing folder is a <see cref="DirectoryNotFoundException"/>, a layout that is not a labeled tree an <see cref="InvalidDataException"/>.</summary>
     public static ImageFolderDataset Load(string root, ImageFolderOptions? options = null)
     {
         options ??= new ImageFolderOptions();
-        if (!Directory.Exists(root)) throw new CommandLineException($"Data folder '{root}' does not exist.");
+        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"Data folder '{root}' does not exist.");
         root = Path.GetFullPath(root);
         var (labelRoot, labelFolders, nested) = FindLabelFolders(root);
         var groups = new PatientGroups(options.GroupPattern);
@@ -118,7 +118,7 @@ public sealed class ImageFolderDataset
         var labelNames = labelFolders.Select(Path.GetFileName).Select(n => n!).OrderBy(n => n, StringComparer.Ordinal).ToList();
         var empty = labelNames.Where(l => !images.Any(i => i.Label == l)).ToList();
         if (empty.Count > 0)
-            throw new CommandLineException($"Label folder(s) {string.Join(", ", empty.Select(l => $"'{Path.Combine(labelRoot, l)}'"))} contain no usable images; every label needs at least one.");
+            throw new InvalidDataException($"Label folder(s) {string.Join(", ", empty.Select(l => $"'{Path.Combine(labelRoot, l)}'"))} contain no usable images; every label needs at least one.");
 
         var sortedProblems = problems.OrderBy(p => p.Kind).ThenBy(p => p.Path, StringComparer.Ordinal).ToList();
         return new ImageFolderDataset(labelRoot, labelNames, images, sortedProblems, sizes, nested, unmatched, groups.Pattern);
@@ -194,7 +194,7 @@ public sealed class ImageFolderDataset
                 continue;
             }
             if (folders.Count < 2)
-                throw new CommandLineException(
+                throw new InvalidDataException(
                     $"'{root}' has {folders.Count} label folder(s){(folders.Count == 1 ? $" ('{Path.GetFileName(folders[0])}')" : "")}; a labeled image tree needs one subfolder per label and at least two labels, e.g. '{Path.Combine(root, "Parasitized")}' and '{Path.Combine(root, "Uninfected")}'.");
             return (root, folders, nested);
         }

@@ -1,3 +1,4 @@
+
 namespace Malaria.Training.Data;
 
 /// <summary>
@@ -17,7 +18,7 @@ public static class PatientFolds
             .ToList();
         if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), folds, "Cross-validation needs at least 2 folds.");
         if (patients.Count < folds)
-            throw new CommandLineException($"{folds} folds need at least {folds} patients; the training and validation parts hold {patients.Count}.");
+            throw new ArgumentException($"{folds} folds need at least {folds} patients; the training and validation parts hold {patients.Count}.");
 
         // Shuffle first so equal-sized patients are dealt differently per seed, then deal the largest patient to the
         // fold with the fewest cells so far (greedy balancing).

@@ -20,7 +20,7 @@ public sealed class PatientGroups
     {
         Pattern = pattern ?? NihPattern;
         try { _pattern = new Regex(Pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
-        catch (ArgumentException ex) { throw new CommandLineException($"--group-pattern '{Pattern}' is not a valid regular expression: {ex.Message}", ex); }
+        catch (ArgumentException ex) { throw new ArgumentException($"--group-pattern '{Pattern}' is not a valid regular expression: {ex.Message}", ex); }
     }
 
     /// <summary>The regex in use.</summary>

@@ -1,3 +1,4 @@
+
 namespace Malaria.Training.Data;
 
 /// <summary>
@@ -17,7 +18,7 @@ public static class PatientSplitter
     {
         ArgumentNullException.ThrowIfNull(images);
         if (validationFraction < 0 || testFraction < 0 || validationFraction + testFraction >= 1)
-            throw new CommandLineException($"Validation ({validationFraction}) and test ({testFraction}) fractions must be >= 0 and sum to less than 1.");
+            throw new ArgumentException($"Validation ({validationFraction}) and test ({testFraction}) fractions must be >= 0 and sum to less than 1.");
         var labels = images.Select(i => i.Label).Distinct(StringComparer.Ordinal).OrderBy(l => l, StringComparer.Ordinal).ToList();
         var labelIndex = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
         var groups = images.GroupBy(i => i.Group, StringComparer.Ordinal)
@@ -84,7 +85,7 @@ public static class PatientSplitter
     /// </summary>
     public static IReadOnlyList<SplitEntry> Sample(IReadOnlyList<SplitEntry> split, double share, int seed = 42)
     {
-        if (share is <= 0 or > 1) throw new CommandLineException($"--sample {share}: give a share above 0 and at most 1.");
+        if (share is <= 0 or > 1) throw new ArgumentException($"--sample {share}: give a share above 0 and at most 1.");
         var random = new Random(seed);
         return split
             .GroupBy(e => (e.Part, e.Image.Label))

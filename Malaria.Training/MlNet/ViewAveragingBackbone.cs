@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Malaria.Training.Onnx;
-using static Malaria.Training.MlNet.ProtobufFields;
+using Malaria.Training.Onnx.Proto;
 
 namespace Malaria.Training.MlNet;
 
@@ -18,9 +18,12 @@ public static class ViewAveragingBackbone
     public static byte[] Wrap(byte[] backboneOnnx)
     {
         ArgumentNullException.ThrowIfNull(backboneOnnx);
-        var model = Read(backboneOnnx);
-        var graphIndex = model.FindIndex(f => f.Number == 7 && f.WireType == 2);
-        if (graphIndex < 0) throw new InvalidDataException("The ONNX file has no graph.");
+        // The generated classes cover a subset of the ONNX schema; fields outside it are kept as unknown fields and
+        // written back as they were.
+        ModelProto model;
+        try { model = ModelProto.Parser.ParseFrom(backboneOnnx); }
+        catch (InvalidProtocolBufferException ex) { throw new InvalidDataException($"The backbone is not a valid ONNX model: {ex.Message}", ex); }
+        var graph = model.Graph ?? throw new InvalidDataException("The ONNX file has no graph.");
 
         // The view stacking and the mean are the exporter's (OnnxViewAveraging), built on a graph of their own under a
         // prefix that keeps their names apart from the backbone's, then spliced in: the views before the backbone's
@@ -31,54 +34,38 @@ public static class ViewAveragingBackbone
         var viewNodeCount = views.Graph.Node.Count;
         views.NodeTo("Identity", MobileNetV2Backbone.FeaturesTensorName, [OnnxViewAveraging.MeanOverViews(views, ViewFeatures, MobileNetV2Backbone.FeatureCount)]);
 
-        var graph = Read(model[graphIndex].Bytes);
-        var nodes = new List<Field>();
-        var rest = new List<Field>();
+        // Feed the backbone's nodes the views instead of the input, and rename their per-view features output.
         var sawInput = false;
         var sawFeatures = false;
-        foreach (var field in graph)
+        foreach (var node in graph.Node)
         {
-            switch (field.Number)
+            for (var i = 0; i < node.Input.Count; i++)
             {
-                case 1:  // node: feed it the views instead of the input, and rename its per-view features output
-                    var node = Read(field.Bytes);
-                    var renamed = node.Select(f =>
-                        f.Number == 1 && f.Text == MobileNetV2Backbone.InputTensorName ? Rename(f, stacked, ref sawInput)
-                        : f.Number == 2 && f.Text == MobileNetV2Backbone.FeaturesTensorName ? Rename(f, ViewFeatures, ref sawFeatures)
-                        : f).ToList();
-                    nodes.Add(Message(1, renamed));
-                    break;
-                case 12:  // graph outputs: replaced by the averaged features alone
-                    break;
-                case 13:  // shape notes: they tie inner tensors to the input's batch N, which is now 8N; ONNX Runtime re-infers them
-                    break;
-                default:
-                    rest.Add(field);
-                    break;
+                if (node.Input[i] != MobileNetV2Backbone.InputTensorName) continue;
+                node.Input[i] = stacked;
+                sawInput = true;
+            }
+            for (var i = 0; i < node.Output.Count; i++)
+            {
+                if (node.Output[i] != MobileNetV2Backbone.FeaturesTensorName) continue;
+                node.Output[i] = ViewFeatures;
+                sawFeatures = true;
             }
         }
         if (!sawInput || !sawFeatures)
             throw new InvalidDataException($"The backbone graph must read '{MobileNetV2Backbone.InputTensorName}' and produce '{MobileNetV2Backbone.FeaturesTensorName}'.");
 
-        var newGraph = new List<Field>();
-        newGraph.AddRange(views.Graph.Node.Take(viewNodeCount).Select(n => Bytes(1, n.ToByteArray())));
-        newGraph.AddRange(nodes);
-        newGraph.AddRange(views.Graph.Node.Skip(viewNodeCount).Select(n => Bytes(1, n.ToByteArray())));
-        newGraph.AddRange(rest);
-        newGraph.AddRange(views.Graph.Initializer.Select(t => Bytes(5, t.ToByteArray())));
-        newGraph.Add(Message(12, [Text(1, MobileNetV2Backbone.FeaturesTensorName), FloatTensorType("N", MobileNetV2Backbone.FeatureCount)]));
-
-        model[graphIndex] = Message(7, newGraph);
-        return Write(model);
+        var backboneNodes = graph.Node.ToList();
+        graph.Node.Clear();
+        graph.Node.AddRange(views.Graph.Node.Take(viewNodeCount));
+        graph.Node.AddRange(backboneNodes);
+        graph.Node.AddRange(views.Graph.Node.Skip(viewNodeCount));
+        graph.Initializer.AddRange(views.Graph.Initializer);
+        // The outputs: the averaged features alone. The shape notes tie inner tensors to the input's batch N, which is
+        // now 8N; ONNX Runtime infers them again.
+        graph.Output.Clear();
+        graph.Output.Add(OnnxGraphBuilder.FloatTensor(MobileNetV2Backbone.FeaturesTensorName, [null, MobileNetV2Backbone.FeatureCount]));
+        graph.ValueInfo.Clear();
+        return model.ToByteArray();
     }
-
-    private static Field Rename(Field field, string name, ref bool seen)
-    {
-        seen = true;
-        return Text(field.Number, name);
-    }
-
-    // TypeProto { tensor_type 1 { elem_type 1 (FLOAT = 1), shape 2 { dim 1 { dim_param 2 | dim_value 1 } } } }.
-    private static Field FloatTensorType(string batch, int features) =>
-        Message(2, [Message(1, [Varint(1, 1), Message(2, [Message(1, [Text(2, batch)]), Message(1, [Varint(1, features)])])])]);
 }

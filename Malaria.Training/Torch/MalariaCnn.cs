@@ -61,9 +61,9 @@ internal sealed class MalariaCnn : Module<Tensor, Tensor>
             return parts.Length == 2 && int.TryParse(parts[0], out var channels) && int.TryParse(parts[1], out var blocks)
                 && channels is >= 1 and <= 1024 && blocks is >= 1 and <= 8
                 ? (channels, blocks)
-                : throw new CommandLineException($"CNN stage '{stage}' in '{stages}' is not CHANNELSxBLOCKS (e.g. 64x2; 1-1024 channels, 1-8 blocks).");
+                : throw new ArgumentException($"CNN stage '{stage}' in '{stages}' is not CHANNELSxBLOCKS (e.g. 64x2; 1-1024 channels, 1-8 blocks).");
         }).ToArray();
-        if (parsed.Length is < 1 or > 6) throw new CommandLineException($"CNN layout '{stages}' must have 1 to 6 stages.");
+        if (parsed.Length is < 1 or > 6) throw new ArgumentException($"CNN layout '{stages}' must have 1 to 6 stages.");
         return parsed;
     }
 

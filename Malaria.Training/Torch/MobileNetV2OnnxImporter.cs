@@ -18,7 +18,7 @@ internal static class MobileNetV2OnnxImporter
     public static void Import(string onnxPath, MobileNetV2 model)
     {
         if (model.WidthMultiplier != 1.0)
-            throw new CommandLineException($"ImageNet weights exist only for width 1.0, not {model.WidthMultiplier}; use --init scratch.");
+            throw new ArgumentException($"ImageNet weights exist only for width 1.0, not {model.WidthMultiplier}; use --init scratch.");
         var proto = OnnxModelFile.Read(onnxPath);
         var initializers = proto.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
 

@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Malaria.Inference.IO;
+using Malaria.Training.Data;
+using Malaria.Training.Evaluation;
+using Malaria.Training.Torch.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -43,7 +46,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
                 if (options.ImageNetInit)
                 {
                     var onnx = options.BackboneOnnx ?? SharedPaths.MobileNetV2Onnx;
-                    if (!File.Exists(onnx)) throw new CommandLineException($"The ImageNet MobileNetV2 '{onnx}' does not exist; pass --init scratch or provide the file.");
+                    if (!File.Exists(onnx)) throw new FileNotFoundException($"The ImageNet MobileNetV2 '{onnx}' does not exist; pass --init scratch or provide the file.");
                     MobileNetV2OnnxImporter.Import(onnx, model);
                 }
                 return model;
@@ -87,22 +90,22 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         };
         if (options.Resume)
         {
-            if (!File.Exists(checkpointPath)) throw new CommandLineException($"--resume: no checkpoint '{checkpointPath}' to continue from.");
+            if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"--resume: no checkpoint '{checkpointPath}' to continue from.");
             var saved = TorchCheckpoint.ReadState(checkpointPath);
             if (saved.Architecture != state.Architecture || saved.ImageSize != state.ImageSize || saved.WidthMultiplier != state.WidthMultiplier || saved.CnnStages != state.CnnStages || saved.Normalization != state.Normalization)
-                throw new CommandLineException($"--resume: checkpoint '{checkpointPath}' is a {saved.Architecture} at {saved.ImageSize} px (width {saved.WidthMultiplier}, layout {saved.CnnStages ?? "default"}, input {saved.Normalization ?? "fixed"}), not a {state.Architecture} at {state.ImageSize} px (width {state.WidthMultiplier}, layout {state.CnnStages ?? "default"}, input {state.Normalization ?? "fixed"}).");
+                throw new InvalidOperationException($"--resume: checkpoint '{checkpointPath}' is a {saved.Architecture} at {saved.ImageSize} px (width {saved.WidthMultiplier}, layout {saved.CnnStages ?? "default"}, input {saved.Normalization ?? "fixed"}), not a {state.Architecture} at {state.ImageSize} px (width {state.WidthMultiplier}, layout {state.CnnStages ?? "default"}, input {state.Normalization ?? "fixed"}).");
             if (saved.WeightAverageDecay != state.WeightAverageDecay)
-                throw new CommandLineException($"--resume: checkpoint '{checkpointPath}' was trained with weight average {Describe(saved.WeightAverageDecay)}, not {Describe(state.WeightAverageDecay)}.");
+                throw new InvalidOperationException($"--resume: checkpoint '{checkpointPath}' was trained with weight average {Describe(saved.WeightAverageDecay)}, not {Describe(state.WeightAverageDecay)}.");
             state = TorchCheckpoint.Load(checkpointPath, model, optimizer, average?.Model);
             progress.Message($"Resuming after epoch {state.EpochsDone} (best validation accuracy {state.BestAccuracy:P2} at epoch {state.BestEpoch + 1}).");
         }
         else if (File.Exists(checkpointPath))
         {
-            throw new CommandLineException($"'{outputFolder}' already holds a run ({TorchCheckpoint.FileName}); pass --resume to continue it or choose another --out.");
+            throw new InvalidOperationException($"'{outputFolder}' already holds a run ({TorchCheckpoint.FileName}); pass --resume to continue it or choose another --out.");
         }
 
         var stepsPerEpoch = data.Train.Count / options.BatchSize;
-        if (stepsPerEpoch == 0) throw new CommandLineException($"The training part has {data.Train.Count} images, fewer than one batch of {options.BatchSize}.");
+        if (stepsPerEpoch == 0) throw new InvalidDataException($"The training part has {data.Train.Count} images, fewer than one batch of {options.BatchSize}.");
         var totalSteps = stepsPerEpoch * options.Epochs;
         // Every epoch runs exactly stepsPerEpoch steps, so the average's update count follows from the epochs done.
         var updates = (long)state.EpochsDone * stepsPerEpoch;
@@ -188,7 +191,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
             if (state.Stopped) progress.Message($"Early stop: no better validation accuracy for {stale} epochs.");
         }
 
-        if (!File.Exists(bestPath)) throw new CommandLineException($"No epoch finished, so there is no model in '{outputFolder}'.");
+        if (!File.Exists(bestPath)) throw new InvalidOperationException($"No epoch finished, so there is no model in '{outputFolder}'.");
         TorchCheckpoint.LoadWeights(bestPath, model);
         BinaryClassificationMetrics? bestValidation = null, test = null;
         float[]? validationProbabilities = null;

@@ -17,7 +17,7 @@ internal sealed record TorchTrainingData(IReadOnlyList<string> Labels, int Posit
     public static TorchTrainingData FromSplit(IReadOnlyList<SplitEntry> split, int imageSize, TrainingProgress progress, CancellationToken cancellationToken = default)
     {
         var labels = split.Select(e => e.Image.Label).Distinct(StringComparer.Ordinal).OrderBy(l => l, StringComparer.Ordinal).ToList();
-        if (labels.Count != 2) throw new CommandLineException($"The TorchSharp trainers are binary; the split has {labels.Count} labels ({string.Join(", ", labels)}).");
+        if (labels.Count != 2) throw new InvalidDataException($"The TorchSharp trainers are binary; the split has {labels.Count} labels ({string.Join(", ", labels)}).");
         var positive = labels.Contains(DefaultPositiveLabel) ? labels.IndexOf(DefaultPositiveLabel) : 0;
         var clock = Stopwatch.StartNew();
         DecodedImageSet Decode(SplitPart part)
@@ -30,10 +30,10 @@ internal sealed record TorchTrainingData(IReadOnlyList<string> Labels, int Posit
         var train = Decode(SplitPart.Train);
         var validation = Decode(SplitPart.Validation);
         if (train.Count == 0)
-            throw new CommandLineException("The split has no training images.");
+            throw new InvalidDataException("The split has no training images.");
         var test = Decode(SplitPart.Test);
         if (validation.Count == 0 && test.Count == 0)
-            throw new CommandLineException("The split has neither validation nor test images: there is nothing to measure the model on.");
+            throw new InvalidDataException("The split has neither validation nor test images: there is nothing to measure the model on.");
         return new TorchTrainingData(labels, positive, train, validation, test);
     }
 }

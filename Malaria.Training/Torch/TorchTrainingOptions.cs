@@ -1,3 +1,5 @@
+using Malaria.Training.Evaluation;
+
 namespace Malaria.Training.Torch;
 
 /// <summary>Which network the TorchSharp trainer builds.</summary>
@@ -113,6 +115,24 @@ internal sealed record TorchTrainingOptions
 
     /// <summary>Continue from <c>checkpoint.bin</c> in the output folder.</summary>
     public bool Resume { get; init; }
+
+    /// <summary>
+    /// A network's defaults, as <c>train</c> uses them when no option is given: the CNN at 64 px for 20 epochs at
+    /// 3e-3, MobileNetV2 from the ImageNet weights at 128 px for 8 epochs at 1e-3; flips, rotations and colour jitter on.
+    /// </summary>
+    public static TorchTrainingOptions Defaults(TorchArchitecture architecture)
+    {
+        var mobileNet = architecture == TorchArchitecture.MobileNetV2;
+        return new TorchTrainingOptions
+        {
+            Architecture = architecture,
+            ImageNetInit = mobileNet,
+            ImageSize = mobileNet ? 128 : 64,
+            Epochs = mobileNet ? 8 : 20,
+            LearningRate = mobileNet ? 1e-3 : 3e-3,
+            Augmentation = Augmentation.WithColorJitter(Augmentation.DefaultColorJitter),
+        };
+    }
 
     /// <summary>
     /// The settings that are off by default, named only when on, as the model card and cross-validation record them:
