@@ -17,23 +17,41 @@ public sealed class InputDomainTests
         return ImageDecoder.DecodeFile(Directory.EnumerateFiles(folder, "*.png").Order(StringComparer.Ordinal).ElementAt(index));
     }
 
-    /// <summary>The crop with its black mask replaced by a plasma colour, as an unmasked bounding-box crop looks.</summary>
-    private static MLImage OnPlasma(MLImage cell, out bool[] cellPixels)
+    /// <summary>
+    /// The crop with its black mask replaced by a plasma colour and, with <paramref name="margin"/>, a plasma margin
+    /// around it: a bounding-box crop from a smear with some room around the cell. The cell's own pixels are marked
+    /// in <paramref name="cellPixels"/> (in the new frame).
+    /// </summary>
+    private static MLImage OnPlasma(MLImage cell, out bool[] cellPixels, int margin = 0)
     {
-        var pixels = cell.Pixels.ToArray();
-        cellPixels = new bool[cell.Width * cell.Height];
+        var source = cell.Pixels;
+        int width = cell.Width + 2 * margin, height = cell.Height + 2 * margin;
+        var pixels = new byte[width * height * 4];
+        cellPixels = new bool[width * height];
         var random = new Random(3);
-        for (var i = 0; i < cellPixels.Length; i++)
-        {
-            var o = i * 4;
-            cellPixels[i] = !(pixels[o] <= InputDomain.NearBlack && pixels[o + 1] <= InputDomain.NearBlack && pixels[o + 2] <= InputDomain.NearBlack);
-            if (cellPixels[i]) continue;
-            // BGRA: a pale pinkish-beige plasma with a little noise.
-            pixels[o] = (byte)(196 + random.Next(-4, 5));
-            pixels[o + 1] = (byte)(206 + random.Next(-4, 5));
-            pixels[o + 2] = (byte)(228 + random.Next(-4, 5));
-        }
-        return MLImage.CreateFromPixels(cell.Width, cell.Height, cell.PixelFormat, pixels);
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+            {
+                var o = (y * width + x) * 4;
+                int sx = x - margin, sy = y - margin;
+                if (sx >= 0 && sy >= 0 && sx < cell.Width && sy < cell.Height)
+                {
+                    var s = (sy * cell.Width + sx) * 4;
+                    var isCell = !(source[s] <= InputDomain.NearBlack && source[s + 1] <= InputDomain.NearBlack && source[s + 2] <= InputDomain.NearBlack);
+                    if (isCell)
+                    {
+                        source.Slice(s, 4).CopyTo(pixels.AsSpan(o, 4));
+                        cellPixels[y * width + x] = true;
+                        continue;
+                    }
+                }
+                // BGRA: a pale pinkish-beige plasma with a little noise.
+                pixels[o] = (byte)(196 + random.Next(-4, 5));
+                pixels[o + 1] = (byte)(206 + random.Next(-4, 5));
+                pixels[o + 2] = (byte)(228 + random.Next(-4, 5));
+                pixels[o + 3] = 255;
+            }
+        return MLImage.CreateFromPixels(width, height, cell.PixelFormat, pixels);
     }
 
     [Test]
@@ -63,7 +81,7 @@ public sealed class InputDomainTests
     public void A_cell_on_plasma_is_isolated_back_to_its_own_pixels(string label, int index)
     {
         using var cell = RealCell(label, index);
-        using var plasma = OnPlasma(cell, out var truth);
+        using var plasma = OnPlasma(cell, out var truth, margin: 12);
         using var isolated = CentralCellIsolation.Isolate(plasma);
         Assert.That(isolated, Is.Not.Null);
         Assert.That(InputDomain.Assess(isolated!) & InputWarnings.NoMaskedBackground, Is.EqualTo(InputWarnings.None), "the result looks masked");
@@ -76,7 +94,27 @@ public sealed class InputDomainTests
         var overlap = Math.Min(cellPixels, keptPixels) / (double)Math.Max(cellPixels, keptPixels);
         TestContext.Out.WriteLine($"{label} {index}: cell {cellPixels} px, kept {keptPixels} px, isolated {isolated.Width}x{isolated.Height} of {cell.Width}x{cell.Height}");
         Assert.That(overlap, Is.GreaterThan(0.9), "the kept area is the cell's");
-        Assert.That(isolated.Width, Is.InRange(cell.Width - 8, cell.Width), "cropped to the cell");
+        Assert.That(isolated.Width, Is.InRange(cell.Width - 8, cell.Width), "cropped to the cell, the plasma margin gone");
+    }
+
+    [Test]
+    public void A_crop_whose_edge_is_lined_with_other_cells_is_left_as_it_is()
+    {
+        // A cell in a tight grid of cells: its edge is cells, not one background, so no split is trusted.
+        const int size = 120;
+        var pixels = new byte[size * size * 4];
+        for (var y = 0; y < size; y++)
+            for (var x = 0; x < size; x++)
+            {
+                var o = (y * size + x) * 4;
+                int cx = (x + 20) % 40 - 20, cy = (y + 20) % 40 - 20;
+                var inCell = cx * cx + cy * cy < 18 * 18;
+                (pixels[o], pixels[o + 1], pixels[o + 2]) = inCell ? ((byte)150, (byte)120, (byte)190) : ((byte)200, (byte)210, (byte)230);
+                pixels[o + 3] = 255;
+            }
+        using var crowded = MLImage.CreateFromPixels(size, size, MLPixelFormat.Bgra32, pixels);
+        Assert.That(InputDomain.Assess(crowded), Is.EqualTo(InputWarnings.NoMaskedBackground), "still flagged");
+        Assert.That(CentralCellIsolation.Isolate(crowded), Is.Null);
     }
 
     [Test]
@@ -106,7 +144,7 @@ public sealed class InputDomainTests
     public void The_classifier_flags_an_unmasked_crop_and_by_default_scores_its_central_cell()
     {
         using var cell = RealCell("Parasitized");
-        using var plasma = OnPlasma(cell, out _);
+        using var plasma = OnPlasma(cell, out _, margin: 12);
         using var plain = MalariaClassifier.LoadDefault(new MalariaClassifierOptions { FrameCrops = false });
         using var isolating = MalariaClassifier.LoadDefault();
 
