@@ -148,6 +148,7 @@ public static class MobileNetV2FeaturesTraining
             card.Properties["validationAccuracy"] = validationMetrics.MicroAccuracy.ToString("F4", CultureInfo.InvariantCulture);
             card.Properties["validationLogLoss"] = validationMetrics.LogLoss.ToString("F4", CultureInfo.InvariantCulture);
         }
+        TrainingGroups.Record(card.Properties, train.Select(i => i.Group));
         card.Save(ModelCard.PathBeside(modelPath));
 
         EvaluationReport.Write(settings.RunFolder, result, "MobileNetV2 features + " + options.Classifier,
