@@ -44,7 +44,11 @@ public class CompareCommandTests
         Assert.That(row.GetProperty("modelBytes").GetInt64(), Is.GreaterThan(100_000));
         Assert.That(row.GetProperty("singleImageMilliseconds").GetDouble(), Is.GreaterThan(0));
         Assert.That(row.GetProperty("batchImagesPerSecond").GetDouble(), Is.GreaterThan(0));
-        Assert.That(File.ReadAllText(Path.Combine(output, "cnn", "report.md")), Does.Contain("## Per group (patient)"));
+        Assert.That(File.ReadAllText(Path.Combine(output, "cnn", "report.md")), Does.Contain("## Per group (patient)").And.Not.Contain("Warning"));
+        var split = Malaria.Training.Data.SplitFile.Read(Path.Combine(output, "cnn", "split.csv"));
+        var trainGroups = split.Where(e => e.Part == Malaria.Training.Data.SplitPart.Train).Select(e => e.Image.Group).Distinct().Order(StringComparer.Ordinal);
+        Assert.That(ModelCard.Load(Path.Combine(output, "cnn", ModelCard.FileName)).Properties![Malaria.Training.Evaluation.TrainingGroups.GroupsProperty],
+            Is.EqualTo(string.Join(',', trainGroups)), "the network's card records its training patients");
         Assert.That(File.ReadAllLines(Path.Combine(output, "cnn", "per-group.csv"))[0], Does.StartWith("group,images,correct,accuracy"));
         var picture = File.ReadAllBytes(Path.Combine(output, "confusion-matrices.png"));
         Assert.That(ImageHeaderReader.Read(picture, "confusion-matrices.png").Format, Is.EqualTo(ImageFormat.Png));

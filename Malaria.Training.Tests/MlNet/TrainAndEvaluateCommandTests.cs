@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Malaria.Inference;
+using Malaria.Training.Data;
+using Malaria.Training.Evaluation;
 using Malaria.Training.Tests.Commands;
 
 namespace Malaria.Training.Tests.MlNet;
@@ -84,6 +86,10 @@ public class TrainAndEvaluateCommandTests
         Assert.That(card.SplitSha256, Has.Length.EqualTo(64));
         Assert.That(card.Seed, Is.EqualTo(3));
         Assert.That(card.Metrics!.Keys, Is.SupersetOf(new[] { "accuracy", "auc", "precision", "recall", "f1", "specificity" }));
+        var split = SplitFile.Read(Path.Combine(run, "split.csv"));
+        var trainGroups = split.Where(e => e.Part == SplitPart.Train).Select(e => e.Image.Group).Distinct().Order(StringComparer.Ordinal);
+        Assert.That(card.Properties![TrainingGroups.GroupsProperty], Is.EqualTo(string.Join(',', trainGroups)), "the card records the training patients");
+        Assert.That(card.Properties, Contains.Key(TrainingGroups.Sha256Property));
 
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
         foreach (var key in new[] { "accuracy", "precision", "recall", "specificity", "f1", "auc", "logLoss", "confusionMatrix" })
@@ -96,5 +102,12 @@ public class TrainAndEvaluateCommandTests
         using var again = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "evaluate-test", "metrics.json")));
         Assert.That(again.RootElement.GetProperty("accuracy").GetDouble(), Is.EqualTo(metrics.RootElement.GetProperty("accuracy").GetDouble()).Within(1e-9));
         Assert.That(again.RootElement.GetProperty("logLoss").GetDouble(), Is.EqualTo(metrics.RootElement.GetProperty("logLoss").GetDouble()).Within(1e-4));
+        Assert.That(File.ReadAllText(Path.Combine(run, "evaluate-test", "report.md")), Does.Not.Contain("Warning"), "test patients are not training patients");
+
+        // Scored on its own training part, the model's report says so first.
+        var (trainCode, trainError) = Run("evaluate", "--model", Path.Combine(run, "model.zip"), "--split", Path.Combine(run, "split.csv"), "--part", "train");
+        Assert.That(trainCode, Is.Zero, trainError);
+        Assert.That(File.ReadAllLines(Path.Combine(run, "evaluate-train", "report.md"))[2],
+            Does.StartWith($"> **Warning:** {trainGroups.Count()} of the {trainGroups.Count()} evaluated patients"));
     }
 }

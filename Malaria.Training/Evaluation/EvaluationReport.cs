@@ -12,27 +12,32 @@ public static class EvaluationReport
     public const string MetricsFile = "metrics.json", ReportFile = "report.md", ConfusionMatrixFile = "confusion-matrix.png", RocCurveFile = "roc-curve.png";
 
     /// <summary>Writes all four files; <paramref name="title"/> and <paramref name="details"/> head the report;
-    /// <paramref name="appendix"/>, when given, is Markdown added at the end of the report.</summary>
-    public static void Write(string folder, EvaluationResult result, string title, IEnumerable<(string Name, string Value)> details, string? appendix = null)
+    /// <paramref name="appendix"/>, when given, is Markdown added at the end of the report; <paramref name="warning"/>,
+    /// when given, is a sentence set right under the title, before anything a reader might quote.</summary>
+    public static void Write(string folder, EvaluationResult result, string title, IEnumerable<(string Name, string Value)> details,
+        string? appendix = null, string? warning = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, MetricsFile), result.ToJson());
-        AtomicFile.WriteAllText(Path.Combine(folder, ReportFile), Markdown(result, title, details) + appendix);
+        AtomicFile.WriteAllText(Path.Combine(folder, ReportFile), Markdown(result, title, details, warning) + appendix);
         AtomicFile.WriteAllBytes(Path.Combine(folder, ConfusionMatrixFile), Plots.ConfusionMatrix(result));
         AtomicFile.WriteAllBytes(Path.Combine(folder, RocCurveFile), Plots.RocCurve(result));
     }
 
-    /// <summary>The readable report.</summary>
-    public static string Markdown(EvaluationResult r, string title, IEnumerable<(string Name, string Value)> details)
+    /// <summary>The readable report; <paramref name="warning"/>, when given, stands right under the title.</summary>
+    public static string Markdown(EvaluationResult r, string title, IEnumerable<(string Name, string Value)> details, string? warning = null)
     {
+        ArgumentNullException.ThrowIfNull(r);
         var c = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.Append(c, $"# {title}\n\n");
+        if (warning is not null) md.Append(c, $"> **Warning:** {warning}\n\n");
         foreach (var (name, value) in details) md.Append(c, $"- {name}: {value}\n");
         md.Append(c, $"\n## Metrics on the {r.Part} part ({r.Rows:N0} images, positive = {r.PositiveLabel})\n\n");
-        var intervals = r.Intervals;
-        var level = intervals is null ? "" : $"{intervals.Level * 100:F0} % interval";
+        var setNote = r.Intervals is { } all ? IntervalNote.ForSet(all) : null;
+        var intervals = setNote is null ? r.Intervals : null;
+        var level = r.Intervals is null ? "" : $"{r.Intervals.Level * 100:F0} % interval";
         md.Append(c, $"| metric | value |{(intervals is null ? "" : $" {level} |")}\n| --- | ---: |{(intervals is null ? "" : " ---: |")}\n");
         foreach (var (name, key, value) in new (string, string, double)[]
         {
@@ -43,10 +48,11 @@ public static class EvaluationReport
         {
             md.Append(c, $"| {name} | {value:F4} |");
             if (intervals is not null)
-                md.Append(intervals.Metrics.TryGetValue(key, out var i) ? string.Create(c, $" {i.Low:F4} - {i.High:F4} |") : " |");
+                md.Append(c, $" {IntervalNote.Cell(intervals, key)} |");
             md.Append('\n');
         }
         foreach (var (label, loss) in r.PerClassLogLoss) md.Append(c, $"| log-loss of {label} | {loss:F4} |{(intervals is null ? "" : " |")}\n");
+        if (setNote is not null) md.Append(c, $"\n{level}: {setNote}.\n");
         if (intervals is not null)
             md.Append(c, $"\n{level}s: percentile bootstrap over {intervals.Units:N0} {(intervals.Unit == "group" ? "groups (patients), each resampled whole, since one patient's cells err together" : "images")}; {intervals.Resamples:N0} resamples, seed {intervals.Seed}.\n");
         md.Append("\n## Confusion matrix (rows: true, columns: predicted)\n\n| |");

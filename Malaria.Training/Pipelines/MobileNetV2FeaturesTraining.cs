@@ -148,6 +148,7 @@ public static class MobileNetV2FeaturesTraining
             card.Properties["validationAccuracy"] = validationMetrics.MicroAccuracy.ToString("F4", CultureInfo.InvariantCulture);
             card.Properties["validationLogLoss"] = validationMetrics.LogLoss.ToString("F4", CultureInfo.InvariantCulture);
         }
+        TrainingGroups.Record(card.Properties, train.Select(i => i.Group));
         card.Save(ModelCard.PathBeside(modelPath));
 
         EvaluationReport.Write(settings.RunFolder, result, "MobileNetV2 features + " + options.Classifier,
@@ -168,7 +169,8 @@ public static class MobileNetV2FeaturesTraining
     public static void PrintResult(EvaluationResult r)
     {
         var c = CultureInfo.InvariantCulture;
-        var intervals = r.Intervals;
+        var setNote = r.Intervals is { } all ? IntervalNote.ForSet(all) : null;
+        var intervals = setNote is null ? r.Intervals : null;
         var table = new Table().AddColumn("Metric").AddColumn(new TableColumn($"{r.Part} ({r.Rows:N0})").RightAligned());
         if (intervals is not null)
             table.AddColumn(new TableColumn($"{intervals.Level * 100:F0} % interval (by {intervals.Unit})").RightAligned());
@@ -180,10 +182,10 @@ public static class MobileNetV2FeaturesTraining
         })
         {
             if (intervals is null) { table.AddRow(name, value.ToString("F4", c)); continue; }
-            table.AddRow(name, value.ToString("F4", c),
-                intervals.Metrics.TryGetValue(key, out var i) ? string.Create(c, $"{i.Low:F4} - {i.High:F4}") : "");
+            table.AddRow(name, value.ToString("F4", c), Markup.Escape(IntervalNote.Cell(intervals, key)));
         }
         AnsiConsole.Write(table);
+        if (setNote is not null) AnsiConsole.MarkupLine(Markup.Escape(string.Create(c, $"{r.Intervals!.Level * 100:F0} % interval: {setNote}.")));
     }
 
     /// <summary>

@@ -80,23 +80,28 @@ public static class ModelEvaluation
         (ScoredSet Scored, TimeSpan Elapsed) scoring, MLContext mlContext)
     {
         var result = ModelEvaluator.Evaluate(mlContext, scoring.Scored, card.PositiveLabel, partName, [.. images.Select(i => i.Group)]);
+        var positiveIndex = card.Labels.ToList().IndexOf(result.PositiveLabel);
         string? perGroup = null;
+        Directory.CreateDirectory(outFolder);
         if (images.Select(i => i.Group).Distinct().Skip(1).Any())
         {
-            var groups = GroupBreakdown.Compute(images, scoring.Scored, card.Labels.ToList().IndexOf(result.PositiveLabel));
-            Directory.CreateDirectory(outFolder);
+            var groups = GroupBreakdown.Compute(images, scoring.Scored, positiveIndex);
             AtomicFile.WriteAllText(Path.Combine(outFolder, GroupBreakdown.CsvFile), GroupBreakdown.ToCsv(groups));
             perGroup = GroupBreakdown.ToMarkdown(groups, result.PositiveLabel);
         }
+        var misclassified = MisclassifiedImages.Find(images, scoring.Scored, positiveIndex);
+        AtomicFile.WriteAllText(Path.Combine(outFolder, MisclassifiedImages.CsvFile), MisclassifiedImages.ToCsv(misclassified, result.PositiveLabel));
+        var overlap = TrainingGroups.Read(card.Properties) is { } trained ? TrainingGroups.Overlap(images, trained) : null;
         EvaluationReport.Write(outFolder, result, $"Evaluation of {Path.GetFileName(modelPath)}",
         [
             ("model", modelPath),
             ("trainer", card.Trainer ?? "unknown"),
             ("images", $"{images.Count:N0} ({partName})"),
             ("scoring time", $"{scoring.Elapsed.TotalSeconds:F1} s through the whole pipeline"),
-        ], perGroup);
+        ], perGroup + MisclassifiedImages.ToMarkdown(misclassified, images.Count), overlap?.Warning);
         MobileNetV2FeaturesTraining.PrintResult(result);
-        AnsiConsole.MarkupLine($"Wrote metrics.json, report.md and pictures to [bold]{Markup.Escape(outFolder)}[/] ({scoring.Elapsed.TotalSeconds:F1} s).");
+        if (overlap is not null) AnsiConsole.MarkupLine($"[yellow]Warning: {Markup.Escape(overlap.Warning)}[/]");
+        AnsiConsole.MarkupLine($"Wrote metrics.json, report.md, {MisclassifiedImages.CsvFile} ({misclassified.Count:N0} images) and pictures to [bold]{Markup.Escape(outFolder)}[/] ({scoring.Elapsed.TotalSeconds:F1} s).");
         return result;
     }
 

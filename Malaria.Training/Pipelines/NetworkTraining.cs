@@ -61,7 +61,7 @@ internal static class NetworkTraining
         var result = new TorchTrainer(options, progress).Train(data, output, cancellationToken);
         var modelPath = Path.Combine(output, "model.bin");
         File.Copy(result.ModelPath, modelPath, overwrite: true);
-        WriteOutputs(trainer, options, result, data, splitPath, output, decodeSeconds);
+        WriteOutputs(trainer, options, result, data, split, splitPath, output, decodeSeconds);
         var test = result.Test;
         progress.Message(test is null
             ? "No test part; metrics.json holds validation metrics."
@@ -71,7 +71,7 @@ internal static class NetworkTraining
     }
 
     private static void WriteOutputs(string trainer, TorchTrainingOptions options, TorchTrainingResult result, TorchTrainingData data,
-        string splitPath, string output, double decodeSeconds)
+        IReadOnlyList<SplitEntry> split, string splitPath, string output, double decodeSeconds)
     {
         var metrics = result.Test ?? result.Validation ?? throw new InvalidOperationException("A run without validation has a test part.");
         var part = result.Test is null ? "validation" : "test";
@@ -119,6 +119,7 @@ internal static class NetworkTraining
         if (result.Validation is { } validation) card.Properties["validationAccuracy"] = validation.Accuracy.ToString("F4", CultureInfo.InvariantCulture);
         else card.Properties["selection"] = "last epoch (no validation part: final fit on training and validation patients)";
         if (data.Test is { Count: > 0 } testPart) card.Properties["testImages"] = testPart.Count.ToString(CultureInfo.InvariantCulture);
+        TrainingGroups.Record(card.Properties, split.Where(e => e.Part == SplitPart.Train).Select(e => e.Image.Group));
         card.Save(Path.Combine(output, ModelCard.FileName));
         AtomicFile.WriteAllText(Path.Combine(output, TrainingReportFile), Report(trainer, options, result, metrics, part, decodeSeconds, imagesPerSecond));
     }
