@@ -8,7 +8,7 @@ namespace Malaria.Inference.Tests;
 internal static class SharedData
 {
     /// <summary>Where the NIH images would be; the folder may not exist.</summary>
-    public static string MalariaImagesPath => Path.Combine(Root ?? Path.GetFullPath("../shared"), "datasets", "malaria", "cell_images");
+    public static string MalariaImagesPath => Malaria.TestSupport.SharedFolder.MalariaImagesPath;
 
     /// <summary>The NIH images; marks the test Ignored with the reason when they are absent.</summary>
     public static string MalariaImages
@@ -19,19 +19,6 @@ internal static class SharedData
             if (!Directory.Exists(path))
                 Assert.Ignore($"Needs the NIH images at '{path}' (../shared beside the repository, or MALARIA_SHARED); not present here.");
             return path;
-        }
-    }
-
-    private static string? Root
-    {
-        get
-        {
-            var fromEnv = Environment.GetEnvironmentVariable("MALARIA_SHARED");
-            if (!string.IsNullOrEmpty(fromEnv)) return Directory.Exists(fromEnv) ? Path.GetFullPath(fromEnv) : null;
-            foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                    if (Directory.Exists(Path.Combine(dir.FullName, "shared", "datasets"))) return Path.Combine(dir.FullName, "shared");
-            return null;
         }
     }
 }

@@ -129,26 +129,11 @@ internal static class TestImages
     public static byte[] Bmp(Tint tint, int width = 24, int height = 20, int seed = 1)
     {
         var rgb = Rgb(tint, width, height, seed);
-        var stride = (width * 3 + 3) / 4 * 4;
-        var size = 54 + stride * height;
-        var bmp = new byte[size];
-        bmp[0] = (byte)'B'; bmp[1] = (byte)'M';
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(2), size);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(10), 54);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(14), 40);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(18), width);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(22), height);
-        BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(26), 1);
-        BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(28), 24);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(34), stride * height);
-        for (var y = 0; y < height; y++)
-            for (var x = 0; x < width; x++)
-            {
-                var i = 3 * ((height - 1 - y) * width + x);
-                var o = 54 + y * stride + 3 * x;
-                bmp[o] = rgb[i + 2]; bmp[o + 1] = rgb[i + 1]; bmp[o + 2] = rgb[i];
-            }
-        return bmp;
+        return Malaria.TestSupport.BmpWriter.Encode(width, height, (x, y) =>
+        {
+            var i = 3 * (y * width + x);
+            return (rgb[i], rgb[i + 1], rgb[i + 2]);
+        });
     }
 
     private static void WriteChunk(Stream png, string type, byte[] data)

@@ -6,24 +6,11 @@ namespace Malaria.Web.Tests.Support;
 /// </summary>
 internal static class SharedData
 {
-    public static string? Root
-    {
-        get
-        {
-            var fromEnv = Environment.GetEnvironmentVariable("MALARIA_SHARED");
-            if (!string.IsNullOrEmpty(fromEnv)) return Directory.Exists(fromEnv) ? Path.GetFullPath(fromEnv) : null;
-            foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                    if (Directory.Exists(Path.Combine(dir.FullName, "shared", "datasets"))) return Path.Combine(dir.FullName, "shared");
-            return null;
-        }
-    }
-
     public static string CellImages
     {
         get
         {
-            var path = Path.Combine(Root ?? Path.GetFullPath("../shared"), "datasets", "malaria", "cell_images");
+            var path = Malaria.TestSupport.SharedFolder.MalariaImagesPath;
             if (!Directory.Exists(path)) Assert.Ignore($"Needs the NIH cell images at '{path}' (../shared beside the repository, or MALARIA_SHARED); not present here.");
             return path;
         }

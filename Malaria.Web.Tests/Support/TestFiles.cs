@@ -59,26 +59,11 @@ internal static class TestFiles
     public static byte[] AsBmp(string pngPath)
     {
         using var bitmap = SKBitmap.Decode(pngPath);
-        int width = bitmap.Width, height = bitmap.Height, stride = (width * 3 + 3) / 4 * 4;
-        var bmp = new byte[54 + stride * height];
-        bmp[0] = (byte)'B';
-        bmp[1] = (byte)'M';
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(2), bmp.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(10), 54);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(14), 40);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(18), width);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(22), height);
-        BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(26), 1);
-        BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(28), 24);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(34), stride * height);
-        for (var y = 0; y < height; y++)
-            for (var x = 0; x < width; x++)
-            {
-                var pixel = bitmap.GetPixel(x, height - 1 - y);
-                var o = 54 + y * stride + 3 * x;
-                (bmp[o], bmp[o + 1], bmp[o + 2]) = (pixel.Blue, pixel.Green, pixel.Red);
-            }
-        return bmp;
+        return Malaria.TestSupport.BmpWriter.Encode(bitmap.Width, bitmap.Height, (x, y) =>
+        {
+            var pixel = bitmap.GetPixel(x, y);
+            return (pixel.Red, pixel.Green, pixel.Blue);
+        });
     }
 
     /// <summary>
