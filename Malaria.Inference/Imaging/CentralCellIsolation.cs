@@ -64,17 +64,16 @@ public static class CentralCellIsolation
     /// <summary>Per pixel, the largest channel difference to the median colour of the outer two-pixel ring.</summary>
     private static byte[] DistanceToBackground(ReadOnlySpan<byte> pixels, int width, int height)
     {
-        var ring = new List<(byte, byte, byte)>();
-        for (var y = 0; y < height; y++)
-            for (var x = 0; x < width; x++)
-                if (y < 2 || y >= height - 2 || x < 2 || x >= width - 2)
-                {
-                    var o = (y * width + x) * 4;
-                    ring.Add((pixels[o], pixels[o + 1], pixels[o + 2]));
-                }
-        var c0 = Median(ring.Select(p => p.Item1));
-        var c1 = Median(ring.Select(p => p.Item2));
-        var c2 = Median(ring.Select(p => p.Item3));
+        var ring = OuterRing.Indices(width, height);
+        var channels = new byte[3][];
+        for (var c = 0; c < 3; c++)
+        {
+            channels[c] = new byte[ring.Count];
+            for (var k = 0; k < ring.Count; k++) channels[c][k] = pixels[ring[k] * 4 + c];
+        }
+        var c0 = Median(channels[0]);
+        var c1 = Median(channels[1]);
+        var c2 = Median(channels[2]);
         var distance = new byte[width * height];
         for (var i = 0; i < distance.Length; i++)
         {
@@ -87,15 +86,8 @@ public static class CentralCellIsolation
     /// <summary>The share of the outer two-pixel ring whose distance to the background colour is at most <paramref name="tolerance"/>.</summary>
     private static double RingShareWithin(byte[] distance, int width, int height, int tolerance)
     {
-        int count = 0, total = 0;
-        for (var y = 0; y < height; y++)
-            for (var x = 0; x < width; x++)
-                if (y < 2 || y >= height - 2 || x < 2 || x >= width - 2)
-                {
-                    total++;
-                    if (distance[y * width + x] <= tolerance) count++;
-                }
-        return count / (double)total;
+        var ring = OuterRing.Indices(width, height);
+        return ring.Count(i => distance[i] <= tolerance) / (double)ring.Count;
     }
 
     private static int Median(IEnumerable<byte> values)

@@ -44,8 +44,7 @@ public static class CropFraming
         for (var y = 0; y < height; y++)
             for (var x = 0; x < width; x++)
             {
-                var o = (y * width + x) * 4;
-                if (pixels[o] <= InputDomain.NearBlack && pixels[o + 1] <= InputDomain.NearBlack && pixels[o + 2] <= InputDomain.NearBlack) continue;
+                if (InputDomain.IsNearBlack(pixels, y * width + x)) continue;
                 if (x < left) left = x;
                 if (x > right) right = x;
                 if (y < top) top = y;

@@ -37,19 +37,17 @@ public static class InputDomain
     {
         ArgumentNullException.ThrowIfNull(image);
         var pixels = image.Pixels;
-        int width = image.Width, height = image.Height, black = 0, total = 0;
-        var ring = Math.Min(2, Math.Min(width, height) / 2);
-        for (var y = 0; y < height; y++)
-        {
-            var edgeRow = y < ring || y >= height - ring;
-            for (var x = 0; x < width; x++)
-            {
-                if (!edgeRow && x >= ring && x < width - ring) { x = width - ring - 1; continue; }
-                total++;
-                var o = (y * width + x) * 4;
-                if (pixels[o] <= NearBlack && pixels[o + 1] <= NearBlack && pixels[o + 2] <= NearBlack) black++;
-            }
-        }
-        return total == 0 ? 0 : black / (double)total;
+        var ring = OuterRing.Indices(image.Width, image.Height);
+        var black = 0;
+        foreach (var i in ring)
+            if (IsNearBlack(pixels, i)) black++;
+        return ring.Count == 0 ? 0 : black / (double)ring.Count;
+    }
+
+    /// <summary>Whether the pixel at <paramref name="index"/> (of 4-byte pixels) has all three colour channels near-black.</summary>
+    internal static bool IsNearBlack(ReadOnlySpan<byte> pixels, int index)
+    {
+        var o = index * 4;
+        return pixels[o] <= NearBlack && pixels[o + 1] <= NearBlack && pixels[o + 2] <= NearBlack;
     }
 }
