@@ -155,7 +155,7 @@ internal static class NetworkTraining
         for (var i = 0; i < metrics.Labels.Count; i++)
             r.AppendLine("| " + metrics.Labels[i] + " | " + string.Join(" | ", metrics.ConfusionMatrix[i]) + " |");
         r.AppendLine();
-        r.Append(string.Create(inv, $"Hyper-parameters: batch {options.BatchSize}, lr {options.LearningRate} ({options.Schedule}, warm-up {options.WarmupEpochs} epoch(s)), AdamW weight decay {options.WeightDecay}, patience {options.Patience}, augmentation {(options.Augmentation.Enabled ? $"flips/rotations/colour jitter {options.Augmentation.Brightness}{(options.Augmentation.Shift > 0 ? $"/shift +-{options.Augmentation.Shift} px" : "")}" : "off")}"));
+        r.Append(string.Create(inv, $"Hyper-parameters: batch {options.BatchSize}, lr {options.LearningRate} ({options.Schedule}, warm-up {options.WarmupEpochs} epoch(s)), AdamW weight decay {options.WeightDecay}, patience {options.Patience}, augmentation {(options.Augmentation.Enabled ? $"flips/rotations/colour jitter {options.Augmentation.Brightness}{(options.Augmentation.Shift > 0 ? $"/shift +-{options.Augmentation.Shift} px" : "")}{(options.Augmentation.Domain is not null ? $"/domain departures {DomainAugmentation.Version}" : "")}" : "off")}"));
         var mobileNetSettings = options.Architecture == TorchArchitecture.MobileNetV2
             ? string.Create(inv, $", init {(options.ImageNetInit ? "imagenet" : "scratch")}, {(options.FreezeBackbone ? "frozen backbone" : $"backbone lr x{options.BackboneLearningRateFactor}")}, width {options.WidthMultiplier}")
             : $", layout {options.CnnStages}{(options.Normalization == InputNormalization.PerCell ? ", stain normalisation per cell" : "")}";

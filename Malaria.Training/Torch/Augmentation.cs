@@ -7,7 +7,8 @@ namespace Malaria.Training.Torch;
 /// segmentation that cut them; a shift teaches the network not to rely on that). Works on planar bytes, writes
 /// raw-scale floats (0..255) for the network's own normalisation.
 /// </summary>
-internal sealed record Augmentation(bool Enabled = true, float Brightness = 0.1f, float Contrast = 0.1f, float ChannelGain = 0.05f, int Shift = 0)
+internal sealed record Augmentation(bool Enabled = true, float Brightness = 0.1f, float Contrast = 0.1f, float ChannelGain = 0.05f, int Shift = 0,
+    DomainAugmentation? Domain = null)
 {
     /// <summary>No augmentation: a plain byte-to-float copy (validation and test).</summary>
     public static readonly Augmentation None = new(Enabled: false);
@@ -25,14 +26,25 @@ internal sealed record Augmentation(bool Enabled = true, float Brightness = 0.1f
     /// <summary>The largest <see cref="Shift"/> for <paramref name="imageSize"/>: a quarter of the side, so most of the cell stays in view.</summary>
     public static int MaxShift(int imageSize) => imageSize / 4;
 
-    /// <summary>Writes the (possibly transformed) image <paramref name="source"/> (3 planes of size x size bytes) into <paramref name="target"/>.</summary>
-    public void Apply(ReadOnlySpan<byte> source, Span<float> target, int size, Random random)
+    /// <summary>
+    /// Writes the (possibly transformed) image <paramref name="source"/> (3 planes of size x size bytes) into
+    /// <paramref name="target"/>. <paramref name="neighbour"/> draws another training image, for <see cref="Domain"/>'s
+    /// neighbouring cells; without it the domain departures place none.
+    /// </summary>
+    public void Apply(ReadOnlySpan<byte> source, Span<float> target, int size, Random random, Func<Random, ReadOnlyMemory<byte>>? neighbour = null)
     {
         var plane = size * size;
         if (!Enabled)
         {
             for (var i = 0; i < 3 * plane; i++) target[i] = source[i];
             return;
+        }
+        if (Domain is not null)
+        {
+            // Drawn first and only when on, so runs without it keep the random stream (and results) they had before.
+            var shifted = source.ToArray();
+            Domain.Apply(shifted, size, random, neighbour, new byte[shifted.Length]);
+            source = shifted;
         }
         var transform = random.Next(8);
         var contrast = 1f + Contrast * (2f * random.NextSingle() - 1f);

@@ -20,6 +20,10 @@ internal static class BatchProducer
         var batchCount = dropLast ? order.Length / batchSize : (order.Length + batchSize - 1) / batchSize;
         if (batchCount == 0) yield break;
 
+        // Neighbouring cells for the domain augmentation come from the same images being trained on, never held-out ones.
+        Func<Random, ReadOnlyMemory<byte>>? neighbour = augmentation.Domain is null ? null
+            : r => set.Pixels.AsMemory(order[r.Next(order.Length)] * set.ImageBytes, set.ImageBytes);
+
         using var queue = new BlockingCollection<Batch>(boundedCapacity: 4);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var producer = Task.Run(() =>
@@ -35,7 +39,7 @@ internal static class BatchProducer
                     for (var i = 0; i < count; i++)
                     {
                         var index = batch.Indices[i];
-                        augmentation.Apply(set.Pixels.AsSpan(index * set.ImageBytes, set.ImageBytes), batch.Pixels.AsSpan(i * set.ImageBytes, set.ImageBytes), set.Size, random);
+                        augmentation.Apply(set.Pixels.AsSpan(index * set.ImageBytes, set.ImageBytes), batch.Pixels.AsSpan(i * set.ImageBytes, set.ImageBytes), set.Size, random, neighbour);
                         batch.Labels[i] = set.Labels[index];
                     }
                     queue.Add(batch, stop.Token);

@@ -115,6 +115,8 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         var hasValidation = data.Validation.Count > 0;
         var keepLast = options.KeepLastEpoch || !hasValidation;
         if (!hasValidation && state.EpochsDone == 0) progress.Message($"No validation part: all {options.Epochs} epochs run and the last one is kept.");
+        if (state.EpochsDone == 0 && options.Augmentation.Enabled)
+            AugmentationSheet.Write(Path.Combine(outputFolder, AugmentationSheet.FileName), data.Train, data.Labels, options);
 
         for (var epoch = state.EpochsDone; epoch < options.Epochs && !state.Stopped; epoch++)
         {
