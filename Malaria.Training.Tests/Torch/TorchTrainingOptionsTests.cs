@@ -1,3 +1,4 @@
+using Malaria.Training.Commands;
 using Malaria.Training.Torch;
 
 namespace Malaria.Training.Tests.Torch;
@@ -34,5 +35,19 @@ public class TorchTrainingOptionsTests
 
         Assert.That(Recorded(frozen), Does.Not.ContainKey("backboneLrFactor"), "a frozen backbone does not train");
         Assert.That(Recorded(cnn), Does.Not.ContainKey("backboneLrFactor"), "the CNN has no separate backbone rate");
+    }
+
+    [Test]
+    public void TrainWithNoOptionsTrainsTheChosenSettings()
+    {
+        // A user who trains "the CNN" gets the settings the main job ships, not an older recipe.
+        var cnn = TorchCommandLine.Parse("--trainer", "cnn");
+        Assert.That(cnn.CnnStages, Is.EqualTo(DefaultJob.TrainingOptions.CnnStages));
+        Assert.That(cnn.Epochs, Is.EqualTo(DefaultJob.TrainingOptions.Epochs));
+        Assert.That(cnn.LabelSmoothing, Is.EqualTo(DefaultJob.TrainingOptions.LabelSmoothing));
+        Assert.That(cnn.Augmentation, Is.EqualTo(DefaultJob.TrainingOptions.Augmentation));
+
+        var mobileNet = TorchCommandLine.Parse("--trainer", "mobilenetv2");
+        Assert.That((mobileNet.Epochs, mobileNet.BackboneLearningRateFactor), Is.EqualTo((12, 0.3)), "the fine-tuned MobileNetV2's chosen settings");
     }
 }

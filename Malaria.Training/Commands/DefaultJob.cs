@@ -16,17 +16,14 @@ public static class DefaultJob
 
     /// <summary>
     /// The CNN settings chosen by 5-fold patient cross-validation (<c>crossvalidate</c>, <c>compare-cv</c>; the protocol
-    /// is in docs/training.md): two conv blocks in the first two stages, label smoothing 0.1, 40 epochs, and every image
-    /// scored as the mean of its 8 rotations and mirror images (inside the exported graph). The model these settings
-    /// make, its test metrics and its cost are on its card, Malaria.Inference/DefaultModel/MODEL_CARD.md; the runs behind
-    /// the choice are in docs/experiments/. The 8 views cost about 8 times the inference work of one view per cell; a
-    /// caller who needs the speed can train without <c>--average-views</c>.
+    /// is in docs/training.md), which are also <c>train --trainer cnn</c>'s defaults
+    /// (<see cref="TorchTrainingOptions.Defaults"/>). The model they make, its metrics and its cost are on its card,
+    /// Malaria.Inference/DefaultModel/MODEL_CARD.md; the runs behind the choice are in docs/experiments/.
     /// </summary>
     internal static TorchTrainingOptions TrainingOptions => TorchTrainingOptions.Defaults(TorchArchitecture.Cnn) with
     {
-        CnnStages = "16x2,32x2,64x2,128x1",
-        LabelSmoothing = 0.1,
-        Epochs = 40,
+        // The final evaluation also scores every cell as the mean of its 8 rotations and mirror images, and the card
+        // records that the model was chosen with them.
         AverageViews = true,
     };
 
