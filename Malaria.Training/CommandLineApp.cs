@@ -16,7 +16,7 @@ public static class CommandLineApp
     /// <summary>The root command with every subcommand; one file per command under Commands/.</summary>
     public static RootCommand Build()
     {
-        var root = new RootCommand("Malaria cell classifier trainer: inspect and split labeled image folders, download the NIH data, train and evaluate models.")
+        var root = new RootCommand("Malaria cell classifier trainer: inspect and split labeled image folders, download the NIH data, train and evaluate models, score image sets.")
         {
             Verbose,
             InspectCommand.Create(),
@@ -31,6 +31,7 @@ public static class CommandLineApp
             CrossValidateCommand.Create(),
             CompareCrossValidationsCommand.Create(),
             RobustnessCommand.Create(),
+            ScoreCommand.Create(),
         };
         // No command at all: the default job (find or download the data, split, train, export, evaluate).
         root.SetAction((_, cancellationToken) => Task.FromResult(DefaultJob.Run(cancellationToken)));

@@ -14,7 +14,7 @@ public partial class LayerTests
     [
         [""],  // Program.cs, CommandLineApp.cs
         ["Commands"],
-        ["Pipelines", "Robustness"],
+        ["Pipelines", "Robustness", "Scoring"],
         ["Export"],
         ["MlNet", "Torch"],
         ["Torch.Native"],

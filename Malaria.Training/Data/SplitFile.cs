@@ -21,9 +21,9 @@ public static class SplitFile
         {
             var relative = Path.GetRelativePath(folder, e.Image.Path);
             var stored = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? Path.GetFullPath(e.Image.Path) : relative;
-            text.Append(Csv(stored.Replace('\\', '/'))).Append(',')
-                .Append(Csv(e.Image.Label)).Append(',')
-                .Append(Csv(e.Image.Group)).Append(',')
+            text.Append(CsvFields.Quote(stored.Replace('\\', '/'))).Append(',')
+                .Append(CsvFields.Quote(e.Image.Label)).Append(',')
+                .Append(CsvFields.Quote(e.Image.Group)).Append(',')
                 .Append(e.Part.ToString().ToLowerInvariant()).Append('\n');
         }
         AtomicFile.WriteAllText(path, text.ToString());
@@ -41,7 +41,7 @@ public static class SplitFile
         for (var i = 1; i < lines.Length; i++)
         {
             if (lines[i].Length == 0) continue;
-            var fields = ParseCsvLine(lines[i]);
+            var fields = CsvFields.Parse(lines[i]);
             if (fields.Count != 4)
                 throw new InvalidDataException($"Split file '{path}' line {i + 1}: expected 4 fields, found {fields.Count}.");
             if (!Enum.TryParse<SplitPart>(fields[3], ignoreCase: true, out var part))
@@ -50,30 +50,5 @@ public static class SplitFile
             entries.Add(new SplitEntry(new LabeledImage(imagePath, fields[1], fields[2]), part));
         }
         return entries;
-    }
-
-    private static string Csv(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) < 0 ? value : "\"" + value.Replace("\"", "\"\"") + "\"";
-
-    private static List<string> ParseCsvLine(string line)
-    {
-        var fields = new List<string>();
-        var current = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else current.Append(c);
-            }
-            else if (c == '"') quoted = true;
-            else if (c == ',') { fields.Add(current.ToString()); current.Clear(); }
-            else current.Append(c);
-        }
-        fields.Add(current.ToString().TrimEnd('\r'));
-        return fields;
     }
 }
