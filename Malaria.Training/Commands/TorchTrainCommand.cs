@@ -22,7 +22,7 @@ public static class TorchTrainCommand
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
         Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
         Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages, Option<double?> Threshold,
-        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift, Option<bool> DomainAugment, Option<bool> StainNormalization);
+        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift, Option<bool?> DomainAugment, Option<bool> StainNormalization);
 
     /// <summary>What <see cref="AddTo"/> gave a command: its symbols, and the options it added (those it found there already are shared).</summary>
     private sealed record Registration(Symbols Symbols, IReadOnlyList<Option> Added);
@@ -73,7 +73,7 @@ public static class TorchTrainCommand
             new Option<double?>("--label-smoothing") { Description = "Train towards soft targets: the true class 1 - s + s/classes, the others s/classes (default: cnn 0.1, mobilenetv2 0; 0 = hard labels)." },
             new Option<double?>("--mixup") { Description = "Mixup: blend each training batch with a shuffle of itself, weight drawn from Beta(alpha, alpha), such as 0.2 (default 0: off)." },
             new Option<int?>("--shift") { Description = "Move each training image by up to +-this many pixels in each direction, filling the uncovered border black like the crops' background (default 0: off)." },
-            new Option<bool>("--domain-augment") { Description = "Also train on departures towards other labs' crops: a cell cut at the crop's edge or small in it, plasma or neighbouring cells in the black mask, fainter, brighter, darker or re-saturated stain (default off)." },
+            new Option<bool?>("--domain-augment") { Description = "Also train on departures towards other labs' crops: a cell cut at the crop's edge or small in it, plasma or neighbouring cells in the black mask, fainter, brighter, darker or re-saturated stain (default: cnn on, mobilenetv2 off; --domain-augment false turns it off)." },
             new Option<bool>("--stain-normalization") { Description = "cnn: make the first layer a per-image stain normalisation, each channel standardised over the cell's pixels (default off: (x - 128) / 128)." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
@@ -142,7 +142,7 @@ public static class TorchTrainCommand
                 : Augmentation.WithColorJitter(parse.GetValue(s.ColorJitter) ?? Augmentation.DefaultColorJitter) with
                 {
                     Shift = parse.GetValue(s.Shift) ?? 0,
-                    Domain = parse.GetValue(s.DomainAugment) ? DomainAugmentation.Default : null,
+                    Domain = parse.GetValue(s.DomainAugment) switch { true => DomainAugmentation.Default, false => null, null => defaults.Augmentation.Domain },
                 },
             Threads = parse.GetValue(s.Threads),
             Resume = parse.GetValue(s.Resume),
@@ -168,7 +168,7 @@ public static class TorchTrainCommand
         var stride = mobileNet ? 32 : 1 << (MalariaCnn.ParseStages(options.CnnStages).Length - 1);
         if (options.ImageSize is < 32 or > 512 || options.ImageSize % stride != 0)
             throw new CommandLineException($"--image-size {options.ImageSize}: use a multiple of {stride} between 32 and 512 for {trainer}.");
-        if (parse.GetValue(s.NoAugment) && parse.GetValue(s.DomainAugment))
+        if (parse.GetValue(s.NoAugment) && parse.GetValue(s.DomainAugment) == true)
             throw new CommandLineException("--domain-augment is an augmentation; it cannot go with --no-augment.");
         if (parse.GetValue(s.NoAugment) && parse.GetValue(s.Shift) is > 0)
             throw new CommandLineException("--shift is an augmentation; it cannot go with --no-augment.");

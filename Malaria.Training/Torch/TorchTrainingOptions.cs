@@ -120,7 +120,8 @@ internal sealed record TorchTrainingOptions
     /// A network's defaults, as <c>train</c> uses them when no option is given: the settings chosen by patient
     /// cross-validation (docs/experiments/): the CNN with two conv blocks in its first two stages
     /// (<see cref="ChosenCnnStages"/>) at 64 px, label smoothing 0.1, 40 epochs at 3e-3; MobileNetV2 from the ImageNet
-    /// weights at 128 px, 12 epochs at 1e-3 with the backbone at 0.3 of that rate; flips, rotations and colour jitter on.
+    /// weights at 128 px, 12 epochs at 1e-3 with the backbone at 0.3 of that rate; flips, rotations and colour jitter
+    /// on, and for the CNN the departures towards other labs' crops (<see cref="DomainAugmentation"/>).
     /// </summary>
     public static TorchTrainingOptions Defaults(TorchArchitecture architecture)
     {
@@ -135,7 +136,7 @@ internal sealed record TorchTrainingOptions
             BackboneLearningRateFactor = mobileNet ? 0.3 : DefaultBackboneLearningRateFactor,
             CnnStages = mobileNet ? MalariaCnn.DefaultStages : ChosenCnnStages,
             LabelSmoothing = mobileNet ? 0 : 0.1,
-            Augmentation = Augmentation.WithColorJitter(Augmentation.DefaultColorJitter),
+            Augmentation = Augmentation.WithColorJitter(Augmentation.DefaultColorJitter) with { Domain = mobileNet ? null : DomainAugmentation.Default },
         };
     }
 
