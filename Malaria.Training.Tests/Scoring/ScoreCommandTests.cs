@@ -61,6 +61,23 @@ public class ScoreCommandTests
     }
 
     [Test]
+    public void AListedFileThatDoesNotExistGetsAMissingRowAndTheOthersAreScored()
+    {
+        using var folder = new TempFolder();
+        folder.Write("cells/a.bmp", TestImages.Bmp(TestImages.Tint.Red));
+        folder.Write("cells/c.bmp", TestImages.Bmp(TestImages.Tint.Blue));
+        File.WriteAllLines(folder.Combine("cells.txt"), ["cells/a.bmp", "cells/b.bmp", "cells/c.bmp"]);
+
+        var (code, error) = Cli.Run("score", "-i", folder.Combine("cells.txt"), "-o", folder.Combine("run"));
+
+        Assert.That(code, Is.Zero, error);
+        var rows = File.ReadAllLines(folder.Combine("run", "scores.csv")).Skip(1).Select(CsvScoreRowFormat.Instance.Parse).ToList();
+        Assert.That(rows.Select(r => (r.Path, r.Scored)), Is.EqualTo(new[] { ("cells/a.bmp", true), ("cells/b.bmp", false), ("cells/c.bmp", true) }));
+        Assert.That(rows[1].Error, Is.EqualTo("Missing: the file does not exist."));
+        Assert.That(File.ReadAllLines(folder.Combine("run", GroupSummary.FileName))[1], Does.StartWith("cells,3,2,").And.EndWith(",1"));
+    }
+
+    [Test]
     public void JsonLinesHoldTheSameRowsAsTheCsv()
     {
         using var folder = new TempFolder();

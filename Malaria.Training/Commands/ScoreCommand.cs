@@ -166,6 +166,6 @@ public static class ScoreCommand
     {
         var t = summary.Total;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {scores} ({t.Cells:N0} images: {t.Parasitized:N0} parasitized of {t.Scored:N0} scored, {t.Errors:N0} unreadable) and {summaryPath} ({summary.Groups.Count:N0} groups)"));
+            $"wrote {scores} ({t.Cells:N0} images: {t.Parasitized:N0} parasitized of {t.Scored:N0} scored, {t.Errors:N0} unreadable) and {summaryPath} ({summary.Groups.Count:N0} {(summary.Groups.Count == 1 ? "group" : "groups")})"));
     }
 }

@@ -2,7 +2,7 @@ namespace Malaria.Training.Scoring;
 
 /// <summary>
 /// The images of one scoring run in their fixed order (ordinal order of <see cref="ScoreItem.Key"/>), and the folder the
-/// keys are relative to. Only keys and groups are held (about 150 bytes a file); the results are streamed to disk.
+/// keys are relative to. Only keys and groups are held, never results: those are streamed to disk chunk by chunk.
 /// </summary>
 public sealed class ScoreInput(string root, ScoreInputKind kind, string source, IReadOnlyList<ScoreItem> items)
 {
