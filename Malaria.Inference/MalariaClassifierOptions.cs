@@ -22,6 +22,13 @@ public sealed class MalariaClassifierOptions
     /// </summary>
     public bool FrameCrops { get; set; } = true;
 
+    /// <summary>
+    /// The operating point predictions are decided at (a name from the model card's <c>operatingPoints</c>, such as
+    /// <c>balanced</c> or <c>screening</c>); null: the card's <c>defaultOperatingPoint</c>. A model whose card has no
+    /// point of this name fails to load (and a reload to it fails, the old model serving on). Default: null.
+    /// </summary>
+    public string? OperatingPoint { get; set; }
+
     /// <summary>Images per model run in batch calls. Default: 32.</summary>
     public int BatchSize { get; set; } = 32;
 
@@ -49,6 +56,8 @@ public sealed class MalariaClassifierOptions
         ArgumentNullException.ThrowIfNull(ImageLimits);
         ImageLimits.Validate();
         if (MaxEnginesPerModel < 1) throw new ArgumentOutOfRangeException(nameof(MaxEnginesPerModel), MaxEnginesPerModel, "must be at least 1");
+        if (OperatingPoint is not null && string.IsNullOrWhiteSpace(OperatingPoint))
+            throw new ArgumentException("OperatingPoint is blank; leave it null for the model card's default.", nameof(OperatingPoint));
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
         if (ReloadDebounce < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReloadDebounce), ReloadDebounce, "must not be negative");
         if (ReloadRetries < 0) throw new ArgumentOutOfRangeException(nameof(ReloadRetries), ReloadRetries, "must not be negative");
