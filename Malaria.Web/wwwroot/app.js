@@ -53,6 +53,7 @@ function describeModel() {
   if (!m) return;
   const parts = [`${m.trainer || m.format} · input ${m.inputWidth}×${m.inputHeight}`, `version ${shortVersion(m.version)}`];
   if (m.metrics && m.metrics.auc != null) parts.push(`ROC AUC ${m.metrics.auc.toFixed(3)}`);
+  if (m.operatingPoint) parts.push(`operating point ${m.operatingPoint}`);
   if (m.lastReloadFailure) parts.push("last reload failed");
   $("model-info").textContent = parts.join(" · ");
 }
@@ -87,6 +88,9 @@ function showPrediction(card, row) {
   card.querySelector(".meter").setAttribute("aria-valuemax", "100");
   card.querySelector("[data-testid=p-parasitized]").textContent = row.probabilityParasitized != null ? row.probabilityParasitized.toFixed(3) : "n/a";
   card.querySelector(".model-line").textContent = `${row.model} · ${shortVersion(row.modelVersion)}`;
+  // Which threshold turned the probability into the label: a screening point calls cells from a low probability.
+  if (row.operatingPoint) card.querySelector(".decision-line").textContent =
+    `decided at ${row.operatingPoint} (P(Parasitized) ≥ ${row.threshold.toFixed(3)})`;
   // The library flags images unlike the training crops: say so beside the confident-looking bar.
   const warning = card.querySelector(".domain-warning");
   if (row.warnings && row.warnings.length > 0) {
