@@ -78,14 +78,21 @@ internal sealed class DecisionRule
     /// The calibrated probabilities: softmax(log p / T), the temperature scaling of the logits up to a constant that
     /// cancels (for two labels, sigmoid(logit / T)). Unchanged scores when T is 1.
     /// </summary>
-    public float[] Calibrate(float[] scores)
+    public float[] Calibrate(float[] scores) => Scale(scores, Temperature);
+
+    /// <summary>
+    /// softmax(log p / <paramref name="temperature"/>) of probabilities <paramref name="scores"/>; the same array at
+    /// temperature 1. Scaling by 1/T undoes scaling by T (up to float rounding), which is how an evaluation recovers
+    /// the model's own probabilities from calibrated ones.
+    /// </summary>
+    public static float[] Scale(float[] scores, double temperature)
     {
-        if (Temperature == 1) return scores;
+        if (temperature == 1) return scores;
         var logs = new double[scores.Length];
         var max = double.NegativeInfinity;
         for (var i = 0; i < scores.Length; i++)
         {
-            logs[i] = Math.Log(Math.Max(scores[i], 0)) / Temperature;
+            logs[i] = Math.Log(Math.Max(scores[i], 0)) / temperature;
             max = Math.Max(max, logs[i]);
         }
         if (double.IsNegativeInfinity(max)) return scores;  // all zero: nothing to rescale

@@ -69,6 +69,20 @@ public static class Plots
         foreach (var point in points.Skip(1)) path.LineTo(At(point.FalsePositiveRate, point.TruePositiveRate));
         canvas.DrawPath(path, curve);
         using var text = Font(14);
+        // Each operating point where it sits on the curve, named, so a reader sees what each threshold trades.
+        using var mark = new SKPaint { Color = new SKColor(0x1F, 0x4E, 0x96), Style = SKPaintStyle.Fill, IsAntialias = true };
+        using var markText = Font(12);
+        markText.Color = mark.Color;
+        foreach (var (point, i) in (result.OperatingPoints ?? []).Select((p, i) => (p, i)))
+        {
+            if (double.IsNaN(point.Sensitivity) || double.IsNaN(point.Specificity)) continue;
+            var at = At(1 - point.Specificity, point.Sensitivity);
+            canvas.DrawCircle(at, 5, mark);
+            var label = string.Create(CultureInfo.InvariantCulture, $"{point.Name}{(point.IsDefault ? " (default)" : "")} t={point.Threshold:0.###}: sens {point.Sensitivity:F3}, spec {point.Specificity:F3}");
+            canvas.DrawText(label, left + 40, top + plot - 20 - 18 * i, markText);
+            using var leader = new SKPaint { Color = mark.Color, Style = SKPaintStyle.Stroke, StrokeWidth = 0.8f, IsAntialias = true };
+            canvas.DrawLine(at, new SKPoint(left + 38, top + plot - 24 - 18 * i), leader);
+        }
         for (var i = 0; i <= 4; i++)
         {
             var v = i / 4.0;
