@@ -51,7 +51,7 @@ internal static class ErrorGallery
             canvas.DrawText($"{i + 1}. {error.Group}: {error.TrueLabel} called {error.PredictedLabel}", x, y + Tile + 15, text);
             canvas.DrawText(string.Create(CultureInfo.InvariantCulture, $"P({positiveLabel}) {error.PositiveProbability:F3}"), x, y + Tile + 30, text);
             var file = Path.GetFileName(error.Path);
-            canvas.DrawText(file.Length > 44 ? "…" + file[^43..] : file, x, y + Tile + 45, text);
+            canvas.DrawText(file.Length > 40 ? "…" + file[^39..] : file, x, y + Tile + 45, text);
         }
         return PlotText.Encode(surface);
     }

@@ -55,7 +55,8 @@ internal static class HistoryChart
         double low = finite.Min(), high = finite.Max();
         if (high - low < 1e-12) { low -= 0.5; high += 0.5; }
         var pad = (high - low) * 0.05;
-        (low, high) = (low - pad, high + pad);
+        // Losses, accuracies and rates are never negative: no axis below 0.
+        (low, high) = (low >= 0 ? Math.Max(0, low - pad) : low - pad, high + pad);
         double first = epochs.Min(), last = Math.Max(epochs.Max(), first + 1);
         SKPoint At(double epoch, double v) => new(area.Left + (float)((epoch - first) / (last - first)) * area.Width, area.Bottom - (float)((v - low) / (high - low)) * area.Height);
         var format = high < 0.01 ? "0.0e0" : "0.###";

@@ -69,19 +69,21 @@ public static class Plots
         foreach (var point in points.Skip(1)) path.LineTo(At(point.FalsePositiveRate, point.TruePositiveRate));
         canvas.DrawPath(path, curve);
         using var text = Font(14);
-        // Each operating point where it sits on the curve, named, so a reader sees what each threshold trades.
+        // Each operating point where it sits on the curve, numbered, with its figures listed at the bottom right
+        // (where a useful model's curve never goes), so a reader sees what each threshold trades.
         using var mark = new SKPaint { Color = new SKColor(0x1F, 0x4E, 0x96), Style = SKPaintStyle.Fill, IsAntialias = true };
         using var markText = Font(12);
         markText.Color = mark.Color;
-        foreach (var (point, i) in (result.OperatingPoints ?? []).Select((p, i) => (p, i)))
+        var marks = (result.OperatingPoints ?? []).Where(p => !double.IsNaN(p.Sensitivity) && !double.IsNaN(p.Specificity)).ToList();
+        for (var i = 0; i < marks.Count; i++)
         {
-            if (double.IsNaN(point.Sensitivity) || double.IsNaN(point.Specificity)) continue;
+            var point = marks[i];
             var at = At(1 - point.Specificity, point.Sensitivity);
             canvas.DrawCircle(at, 5, mark);
-            var label = string.Create(CultureInfo.InvariantCulture, $"{point.Name}{(point.IsDefault ? " (default)" : "")} t={point.Threshold:0.###}: sens {point.Sensitivity:F3}, spec {point.Specificity:F3}");
-            canvas.DrawText(label, left + 40, top + plot - 20 - 18 * i, markText);
-            using var leader = new SKPaint { Color = mark.Color, Style = SKPaintStyle.Stroke, StrokeWidth = 0.8f, IsAntialias = true };
-            canvas.DrawLine(at, new SKPoint(left + 38, top + plot - 24 - 18 * i), leader);
+            canvas.DrawText((i + 1).ToString(CultureInfo.InvariantCulture), at.X + 7, at.Y + 14, markText);
+            var label = string.Create(CultureInfo.InvariantCulture,
+                $"{i + 1}: {point.Name}{(point.IsDefault ? " (default)" : "")}, t = {point.Threshold:0.###}: sens {point.Sensitivity:F3}, spec {point.Specificity:F3}");
+            canvas.DrawText(label, left + plot - 8 - markText.MeasureText(label), top + plot - 10 - 16 * (marks.Count - 1 - i), markText);
         }
         for (var i = 0; i <= 4; i++)
         {
