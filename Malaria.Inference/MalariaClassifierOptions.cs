@@ -51,6 +51,19 @@ public sealed class MalariaClassifierOptions
     /// <summary>Names under which the built-in model is served (<see cref="DependencyInjection.MalariaClassifierBuilder.FromDefault"/>).</summary>
     internal ISet<string> BuiltInModels { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>A copy of these settings for one model served with another operating point (<see cref="ModelFileOptions.OperatingPoint"/>).</summary>
+    internal MalariaClassifierOptions ForModel(string? operatingPoint) => operatingPoint is null ? this : new()
+    {
+        ImageLimits = ImageLimits,
+        MaxEnginesPerModel = MaxEnginesPerModel,
+        FrameCrops = FrameCrops,
+        OperatingPoint = operatingPoint,
+        BatchSize = BatchSize,
+        ReloadDebounce = ReloadDebounce,
+        ReloadRetries = ReloadRetries,
+        ReloadRetryDelay = ReloadRetryDelay,
+    };
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(ImageLimits);
@@ -67,6 +80,8 @@ public sealed class MalariaClassifierOptions
             if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A model in Models has a blank name.", nameof(Models));
             if (model is null || string.IsNullOrWhiteSpace(model.Path))
                 throw new ArgumentException($"Model '{name}' in Models has no Path.", nameof(Models));
+            if (model.OperatingPoint is not null && string.IsNullOrWhiteSpace(model.OperatingPoint))
+                throw new ArgumentException($"Model '{name}' in Models has a blank OperatingPoint; leave it out for the default.", nameof(Models));
             if (BuiltInModels.Contains(name))
                 throw new ArgumentException($"Model name '{name}' is given both to a file ('{model.Path}') and to the built-in model.", nameof(Models));
         }
@@ -81,4 +96,10 @@ public sealed class ModelFileOptions
 
     /// <summary>Reload the model when the file or its card changes. Default: false.</summary>
     public bool WatchForChanges { get; set; }
+
+    /// <summary>
+    /// The operating point of this model's card that decides its labels; null: <see cref="MalariaClassifierOptions.OperatingPoint"/>,
+    /// else the card's default. Default: null.
+    /// </summary>
+    public string? OperatingPoint { get; set; }
 }

@@ -1,7 +1,11 @@
 using Microsoft.ML.Data;
 using Malaria.Inference;
 using Malaria.Inference.Decisions;
+using Malaria.Inference.DependencyInjection;
 using Malaria.Inference.Models;
+using Malaria.Inference.Pooling;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Malaria.Inference.Tests.Decisions;
 
@@ -216,5 +220,41 @@ public sealed class OperatingPointTests
         Assert.That(parsed.OperatingPoints!.Count, Is.EqualTo(4));
         Assert.That(parsed.DefaultOperatingPoint, Is.EqualTo("screening"));
         Assert.That(card.ToJson(), Does.Contain("\"operatingPoints\"").And.Contain("\"defaultOperatingPoint\"").And.Contain("\"temperature\""));
+    }
+
+    [Test]
+    public void A_pool_model_can_have_its_own_point_and_the_others_keep_theirs()
+    {
+        using var folder = new TempFolder();
+        var path = WriteModel(folder, CalibratedCard(1));
+        using var pool = new MalariaPredictionEnginePool(Options()).FromDefault().FromFile("screened", path, operatingPoint: "screening").FromFile("plain", path);
+
+        Assert.That(pool.GetModelInfo("screened").OperatingPoint.Name, Is.EqualTo("screening"));
+        Assert.That(pool.GetModelInfo("plain").OperatingPoint.Name, Is.EqualTo("balanced"));
+        Assert.That(pool.GetModelInfo("default").OperatingPoint.Name, Is.EqualTo("balanced"), "the built-in card has no points: balanced");
+        using var image = Greyish(red: 118, blue: 128);
+        Assert.That(pool.GetClassifier("screened").Classify(image).IsParasitized, Is.True);
+    }
+
+    [Test]
+    public void Configuration_binds_the_operating_point_of_the_options_and_of_each_model()
+    {
+        using var folder = new TempFolder();
+        var path = WriteModel(folder, CalibratedCard(1));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Malaria:FrameCrops"] = "false",
+            ["Malaria:OperatingPoint"] = "strict",
+            ["Malaria:Models:default:Path"] = path,
+            ["Malaria:Models:screened:Path"] = path,
+            ["Malaria:Models:screened:OperatingPoint"] = "screening",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddMalariaClassifier(configuration.GetSection("Malaria"));
+        using var provider = services.BuildServiceProvider();
+        var pool = provider.GetRequiredService<MalariaPredictionEnginePool>();
+
+        Assert.That(pool.GetModelInfo("default").OperatingPoint.Name, Is.EqualTo("strict"));
+        Assert.That(pool.GetModelInfo("screened").OperatingPoint.Name, Is.EqualTo("screening"));
     }
 }
