@@ -257,4 +257,20 @@ public sealed class OperatingPointTests
         Assert.That(pool.GetModelInfo("default").OperatingPoint.Name, Is.EqualTo("strict"));
         Assert.That(pool.GetModelInfo("screened").OperatingPoint.Name, Is.EqualTo("screening"));
     }
+
+    [Test]
+    public void A_reload_to_a_card_without_the_chosen_point_fails_and_the_old_model_keeps_serving()
+    {
+        using var folder = new TempFolder();
+        var path = WriteModel(folder, CalibratedCard(1));
+        using var classifier = MalariaClassifier.Load(path, Options("screening"));
+        var version = classifier.Version;
+
+        TestModels.Card().Save(ModelCard.PathBeside(path));
+
+        Assert.That(classifier.Reload(), Is.False);
+        Assert.That(classifier.LastReloadFailure?.Message, Does.Contain("'screening'"));
+        Assert.That(classifier.Version, Is.EqualTo(version));
+        Assert.That(classifier.Model.OperatingPoint.Name, Is.EqualTo("screening"));
+    }
 }
