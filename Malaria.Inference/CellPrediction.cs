@@ -1,41 +1,71 @@
+using Malaria.Inference.Decisions;
+
 namespace Malaria.Inference;
 
-/// <summary>The classification of one cell image.</summary>
+/// <summary>
+/// The classification of one cell image: calibrated probabilities (the model card's temperature applied) and the
+/// label an operating point's threshold gives them.
+/// </summary>
 public sealed class CellPrediction
 {
     private readonly float[] _scores;
+    private readonly DecisionRule _rule;
     private IReadOnlyDictionary<string, float>? _byLabel;
 
-    internal CellPrediction(IReadOnlyList<string> labels, string positiveLabel, float[] scores, string modelVersion, Imaging.InputWarnings inputWarnings = Imaging.InputWarnings.None)
+    internal CellPrediction(DecisionRule rule, float[] calibratedScores, string modelVersion, Imaging.InputWarnings inputWarnings = Imaging.InputWarnings.None)
     {
+        _rule = rule;
         InputWarnings = inputWarnings;
-        _scores = scores;
-        Labels = labels;
+        _scores = calibratedScores;
+        Labels = rule.Card.Labels;
         ModelVersion = modelVersion;
-        var best = 0;
-        for (var i = 1; i < scores.Length; i++)
-            if (scores[i] > scores[best]) best = i;
-        Label = labels[best];
-        Confidence = scores[best];
-        IsParasitized = string.Equals(Label, positiveLabel, StringComparison.Ordinal);
+        var decided = rule.Decide(calibratedScores);
+        Label = Labels[decided];
+        Confidence = calibratedScores[decided];
+        IsParasitized = decided == rule.PositiveIndex;
     }
 
-    /// <summary>The most probable label (ties go to the first in label order).</summary>
+    /// <summary>Calibrates raw model scores and decides them with <paramref name="rule"/>.</summary>
+    internal static CellPrediction FromModelScores(DecisionRule rule, float[] scores, string modelVersion, Imaging.InputWarnings inputWarnings) =>
+        new(rule, rule.Calibrate(scores), modelVersion, inputWarnings);
+
+    /// <summary>
+    /// The label decided at <see cref="OperatingPoint"/>: the positive label when its calibrated probability reaches
+    /// <see cref="Threshold"/>, else the most probable other label. With a model card without operating points, the
+    /// most probable label (ties go to the first in label order).
+    /// </summary>
     public string Label { get; }
 
     /// <summary>True when <see cref="Label"/> is the model's positive label (<c>Parasitized</c>).</summary>
     public bool IsParasitized { get; }
 
-    /// <summary>The probability of <see cref="Label"/>, 0..1.</summary>
+    /// <summary>
+    /// The calibrated probability of <see cref="Label"/>, 0..1. At an operating point other than 0.5 it can be below
+    /// 0.5: a screening point calls a cell Parasitized from a low probability on purpose.
+    /// </summary>
     public float Confidence { get; }
+
+    /// <summary>The name of the operating point that decided <see cref="Label"/> (<c>balanced</c> for cards without points).</summary>
+    public string OperatingPoint => _rule.Point.Name;
+
+    /// <summary>The calibrated P(positive) from which <see cref="OperatingPoint"/> calls a cell positive.</summary>
+    public double Threshold => _rule.Point.Threshold;
+
+    /// <summary>
+    /// The same scores decided at another of the model's operating points (see <see cref="Models.ModelInfo.OperatingPoints"/>);
+    /// the probabilities do not change, only the label may.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model has no operating point of that name.</exception>
+    public CellPrediction AtOperatingPoint(string operatingPoint) =>
+        string.Equals(operatingPoint, OperatingPoint, StringComparison.Ordinal) ? this : new(_rule.At(operatingPoint), _scores, ModelVersion, InputWarnings);
 
     /// <summary>The labels, in the order of <see cref="ScoreVector"/>.</summary>
     public IReadOnlyList<string> Labels { get; }
 
-    /// <summary>One probability per label, in <see cref="Labels"/> order.</summary>
+    /// <summary>One calibrated probability per label, in <see cref="Labels"/> order.</summary>
     public IReadOnlyList<float> ScoreVector => _scores;
 
-    /// <summary>The probability of every label, by label.</summary>
+    /// <summary>The calibrated probability of every label, by label.</summary>
     public IReadOnlyDictionary<string, float> Scores =>
         _byLabel ??= Labels.Select((label, i) => KeyValuePair.Create(label, _scores[i])).ToDictionary(StringComparer.Ordinal);
 

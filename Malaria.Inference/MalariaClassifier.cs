@@ -351,7 +351,7 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
     }
 
     private static CellPrediction ToPrediction(ModelInfo model, float[] scores, InputWarnings warnings) =>
-        new(model.Labels, model.Card.PositiveLabel, scores, model.Version, warnings);
+        CellPrediction.FromModelScores(model.Rule, scores, model.Version, warnings);
 
     /// <summary>
     /// Checks the input against the training domain and, when <see cref="MalariaClassifierOptions.FrameCrops"/> is on

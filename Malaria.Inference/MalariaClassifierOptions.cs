@@ -22,6 +22,13 @@ public sealed class MalariaClassifierOptions
     /// </summary>
     public bool FrameCrops { get; set; } = true;
 
+    /// <summary>
+    /// The operating point predictions are decided at (a name from the model card's <c>operatingPoints</c>, such as
+    /// <c>balanced</c> or <c>screening</c>); null: the card's <c>defaultOperatingPoint</c>. A model whose card has no
+    /// point of this name fails to load (and a reload to it fails, the old model serving on). Default: null.
+    /// </summary>
+    public string? OperatingPoint { get; set; }
+
     /// <summary>Images per model run in batch calls. Default: 32.</summary>
     public int BatchSize { get; set; } = 32;
 
@@ -44,11 +51,26 @@ public sealed class MalariaClassifierOptions
     /// <summary>Names under which the built-in model is served (<see cref="DependencyInjection.MalariaClassifierBuilder.FromDefault"/>).</summary>
     internal ISet<string> BuiltInModels { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>A copy of these settings for one model served with another operating point (<see cref="ModelFileOptions.OperatingPoint"/>).</summary>
+    internal MalariaClassifierOptions ForModel(string? operatingPoint) => operatingPoint is null ? this : new()
+    {
+        ImageLimits = ImageLimits,
+        MaxEnginesPerModel = MaxEnginesPerModel,
+        FrameCrops = FrameCrops,
+        OperatingPoint = operatingPoint,
+        BatchSize = BatchSize,
+        ReloadDebounce = ReloadDebounce,
+        ReloadRetries = ReloadRetries,
+        ReloadRetryDelay = ReloadRetryDelay,
+    };
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(ImageLimits);
         ImageLimits.Validate();
         if (MaxEnginesPerModel < 1) throw new ArgumentOutOfRangeException(nameof(MaxEnginesPerModel), MaxEnginesPerModel, "must be at least 1");
+        if (OperatingPoint is not null && string.IsNullOrWhiteSpace(OperatingPoint))
+            throw new ArgumentException("OperatingPoint is blank; leave it null for the model card's default.", nameof(OperatingPoint));
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
         if (ReloadDebounce < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReloadDebounce), ReloadDebounce, "must not be negative");
         if (ReloadRetries < 0) throw new ArgumentOutOfRangeException(nameof(ReloadRetries), ReloadRetries, "must not be negative");
@@ -58,6 +80,8 @@ public sealed class MalariaClassifierOptions
             if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A model in Models has a blank name.", nameof(Models));
             if (model is null || string.IsNullOrWhiteSpace(model.Path))
                 throw new ArgumentException($"Model '{name}' in Models has no Path.", nameof(Models));
+            if (model.OperatingPoint is not null && string.IsNullOrWhiteSpace(model.OperatingPoint))
+                throw new ArgumentException($"Model '{name}' in Models has a blank OperatingPoint; leave it out for the default.", nameof(Models));
             if (BuiltInModels.Contains(name))
                 throw new ArgumentException($"Model name '{name}' is given both to a file ('{model.Path}') and to the built-in model.", nameof(Models));
         }
@@ -72,4 +96,10 @@ public sealed class ModelFileOptions
 
     /// <summary>Reload the model when the file or its card changes. Default: false.</summary>
     public bool WatchForChanges { get; set; }
+
+    /// <summary>
+    /// The operating point of this model's card that decides its labels; null: <see cref="MalariaClassifierOptions.OperatingPoint"/>,
+    /// else the card's default. Default: null.
+    /// </summary>
+    public string? OperatingPoint { get; set; }
 }

@@ -62,6 +62,24 @@ public sealed class ModelCard
     /// <summary>Anything else a trainer wants to record (hyper-parameters and the like).</summary>
     public IDictionary<string, string>? Properties { get; set; }
 
+    /// <summary>
+    /// Temperatures that calibrate the model's probabilities, one per way of scoring (<see cref="ModelCalibration.Views"/>).
+    /// Null or empty: the probabilities are used as the model gives them (temperature 1).
+    /// </summary>
+    public IList<ModelCalibration>? Calibration { get; set; }
+
+    /// <summary>
+    /// Named thresholds on the calibrated P(positive), per way of scoring. Null or empty: one point,
+    /// <see cref="OperatingPoint.Balanced"/>, the most probable label.
+    /// </summary>
+    public IList<OperatingPoint>? OperatingPoints { get; set; }
+
+    /// <summary>
+    /// The operating point a classifier decides with unless told otherwise; must name one of
+    /// <see cref="OperatingPoints"/>. Null: <see cref="OperatingPoint.Balanced"/>.
+    /// </summary>
+    public string? DefaultOperatingPoint { get; set; }
+
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -73,8 +91,9 @@ public sealed class ModelCard
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>
-    /// Parses and checks a card: at least two labels, none blank or repeated, and a positive label among them.
-    /// Errors name the source.
+    /// Parses and checks a card: at least two labels, none blank or repeated, and a positive label among them;
+    /// calibration temperatures finite and above 0, one per views count; operating point thresholds strictly between
+    /// 0 and 1, names unique per views count, and a default that names one of them. Errors name the source.
     /// </summary>
     /// <exception cref="InvalidDataException">The JSON is malformed or the card breaks one of those rules.</exception>
     public static ModelCard Parse(string json, string? source = null)
@@ -109,6 +128,55 @@ public sealed class ModelCard
             throw new InvalidDataException($"Model card '{source}' names positive label '{PositiveLabel}', which is not one of its labels ({string.Join(", ", Labels)}).");
         if (InputWidth < 0 || InputHeight < 0)
             throw new InvalidDataException($"Model card '{source}' has a negative input size ({InputWidth} x {InputHeight}).");
+        ValidateCalibration(source);
+        ValidateOperatingPoints(source);
+    }
+
+    private void ValidateCalibration(string source)
+    {
+        if (Calibration is null) return;
+        for (var i = 0; i < Calibration.Count; i++)
+        {
+            var entry = Calibration[i] ?? throw new InvalidDataException($"Model card '{source}' has a null entry at calibration[{i}].");
+            if (entry.Views < 1)
+                throw new InvalidDataException($"Model card '{source}': calibration[{i}] has views {entry.Views}; it must be at least 1.");
+            if (!double.IsFinite(entry.Temperature) || entry.Temperature <= 0)
+                throw new InvalidDataException($"Model card '{source}': calibration[{i}] (views {entry.Views}) has temperature {entry.Temperature}; it must be finite and above 0.");
+            for (var j = 0; j < i; j++)
+                if (Calibration[j].Views == entry.Views)
+                    throw new InvalidDataException($"Model card '{source}' calibrates views {entry.Views} twice (calibration[{j}] and calibration[{i}]).");
+        }
+    }
+
+    private void ValidateOperatingPoints(string source)
+    {
+        var points = OperatingPoints ?? [];
+        for (var i = 0; i < points.Count; i++)
+        {
+            var point = points[i] ?? throw new InvalidDataException($"Model card '{source}' has a null entry at operatingPoints[{i}].");
+            if (string.IsNullOrWhiteSpace(point.Name))
+                throw new InvalidDataException($"Model card '{source}': operatingPoints[{i}] has no name.");
+            if (point.Views < 1)
+                throw new InvalidDataException($"Model card '{source}': operating point '{point.Name}' has views {point.Views}; it must be at least 1.");
+            if (!double.IsFinite(point.Threshold) || point.Threshold <= 0 || point.Threshold >= 1)
+                throw new InvalidDataException($"Model card '{source}': operating point '{point.Name}' (views {point.Views}) has threshold {point.Threshold}; it must be strictly between 0 and 1.");
+            foreach (var (figure, value) in new[] { ("sensitivity", point.Sensitivity), ("specificity", point.Specificity) })
+                if (value is { } v && (!double.IsFinite(v) || v < 0 || v > 1))
+                    throw new InvalidDataException($"Model card '{source}': operating point '{point.Name}' (views {point.Views}) has {figure} {v}; it must be between 0 and 1.");
+            for (var j = 0; j < i; j++)
+                if (points[j].Views == point.Views && string.Equals(points[j].Name, point.Name, StringComparison.Ordinal))
+                    throw new InvalidDataException($"Model card '{source}' names operating point '{point.Name}' twice for views {point.Views} (operatingPoints[{j}] and [{i}]).");
+        }
+        if (DefaultOperatingPoint is not null)
+        {
+            if (string.IsNullOrWhiteSpace(DefaultOperatingPoint))
+                throw new InvalidDataException($"Model card '{source}' has a blank defaultOperatingPoint.");
+            var names = points.Select(p => p.Name).Distinct(StringComparer.Ordinal).ToList();
+            if (points.Count == 0 ? DefaultOperatingPoint != OperatingPoint.Balanced : !names.Contains(DefaultOperatingPoint, StringComparer.Ordinal))
+                throw new InvalidDataException($"Model card '{source}': defaultOperatingPoint '{DefaultOperatingPoint}' is not one of its operating points ({(names.Count == 0 ? OperatingPoint.Balanced : string.Join(", ", names))}).");
+        }
+        else if (points.Count > 0 && !points.Any(p => p.Name == OperatingPoint.Balanced))
+            throw new InvalidDataException($"Model card '{source}' lists operating points ({string.Join(", ", points.Select(p => p.Name).Distinct())}) but no defaultOperatingPoint, and none is named '{OperatingPoint.Balanced}'.");
     }
 
     /// <summary>Reads <c>model.json</c> from a path.</summary>

@@ -27,14 +27,15 @@ public sealed class MalariaClassifierBuilder
     /// <summary>
     /// Serves a model file under a name. The file is loaded when the host starts (or when the pool is first
     /// resolved, without a host); with <paramref name="watchForChanges"/> it is reloaded whenever it changes.
-    /// Registering a file as <c>default</c> replaces the built-in model there.
+    /// Registering a file as <c>default</c> replaces the built-in model there. <paramref name="operatingPoint"/> names
+    /// the card's operating point that decides this model's labels (null: the options', else the card's default).
     /// </summary>
-    public MalariaClassifierBuilder FromFile(string modelName, string modelPath, bool watchForChanges = false)
+    public MalariaClassifierBuilder FromFile(string modelName, string modelPath, bool watchForChanges = false, string? operatingPoint = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         var full = Path.GetFullPath(modelPath);
-        Services.Configure<MalariaClassifierOptions>(options => options.Models[modelName] = new ModelFileOptions { Path = full, WatchForChanges = watchForChanges });
+        Services.Configure<MalariaClassifierOptions>(options => options.Models[modelName] = new ModelFileOptions { Path = full, WatchForChanges = watchForChanges, OperatingPoint = operatingPoint });
         return this;
     }
 }

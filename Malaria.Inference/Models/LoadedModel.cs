@@ -17,15 +17,17 @@ internal abstract class LoadedModel : IDisposable
     public abstract void Dispose();
 
     /// <summary>Loads <paramref name="path"/> (zip or onnx, by extension) with the <c>model.json</c> beside it.</summary>
-    public static LoadedModel Load(string path)
+    public static LoadedModel Load(string path, string? operatingPoint = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Load(ModelSource.FromFile(path).Read());
+        return Load(ModelSource.FromFile(path).Read(), operatingPoint);
     }
 
     /// <summary>Checks the card, then builds the model from the bytes.</summary>
-    /// <exception cref="ModelLoadException">The card is invalid or the model breaks its contract.</exception>
-    public static LoadedModel Load(ModelFiles files)
+    /// <param name="files">The model and card bytes.</param>
+    /// <param name="operatingPoint">The operating point to decide at; null: the card's default.</param>
+    /// <exception cref="ModelLoadException">The card is invalid, names no such operating point, or the model breaks its contract.</exception>
+    public static LoadedModel Load(ModelFiles files, string? operatingPoint = null)
     {
         ModelCard card;
         try { card = ModelCard.Parse(Encoding.UTF8.GetString(files.Card), files.CardSource); }
@@ -33,7 +35,11 @@ internal abstract class LoadedModel : IDisposable
         if (card.InputWidth <= 0 || card.InputHeight <= 0)
             throw new ModelLoadException(files.Source, $"its model card '{files.CardSource}' has no input size (inputWidth/inputHeight).");
 
-        var info = new ModelInfo(files.Source, files.Format, files.Version, card, DateTimeOffset.UtcNow);
+        Decisions.DecisionRule rule;
+        try { rule = Decisions.DecisionRule.Resolve(card, Decisions.ScoredViews.Of(card), operatingPoint); }
+        catch (InvalidDataException ex) { throw new ModelLoadException(files.Source, $"{ex.Message} (card '{files.CardSource}')", ex); }
+
+        var info = new ModelInfo(files.Source, files.Format, files.Version, card, DateTimeOffset.UtcNow, rule);
         return files.Format == ModelFormat.MlNetZip ? MlNetModel.Load(info, files.Model) : OnnxModel.Load(info, files.Model);
     }
 }

@@ -1,10 +1,13 @@
+using Malaria.Inference.Decisions;
+
 namespace Malaria.Inference.Models;
 
 /// <summary>Describes one loaded model: where it came from, which exact bytes, and what it predicts.</summary>
 public sealed class ModelInfo
 {
-    internal ModelInfo(string path, ModelFormat format, string version, ModelCard card, DateTimeOffset loadedAt)
+    internal ModelInfo(string path, ModelFormat format, string version, ModelCard card, DateTimeOffset loadedAt, DecisionRule rule)
     {
+        Rule = rule;
         Path = path;
         Format = format;
         Version = version;
@@ -26,6 +29,20 @@ public sealed class ModelInfo
 
     /// <summary>When this model was loaded (UTC).</summary>
     public DateTimeOffset LoadedAt { get; }
+
+    /// <summary>How many views the model's scores are averaged over (1, or 8 when the averaging is inside the model).</summary>
+    public int ScoredViews => Rule.Views;
+
+    /// <summary>The temperature applied to the model's probabilities (the card's for <see cref="ScoredViews"/>; 1 without one).</summary>
+    public double Temperature => Rule.Temperature;
+
+    /// <summary>The operating point predictions are decided at (the card's default unless the classifier's options name another).</summary>
+    public OperatingPoint OperatingPoint => Rule.Point;
+
+    /// <summary>Every operating point of the model for <see cref="ScoredViews"/>; one, <c>balanced</c> at 0.5, for cards without points.</summary>
+    public IReadOnlyList<OperatingPoint> OperatingPoints => Rule.Points;
+
+    internal DecisionRule Rule { get; }
 
     /// <summary>Labels in score order.</summary>
     public IReadOnlyList<string> Labels => Card.Labels;

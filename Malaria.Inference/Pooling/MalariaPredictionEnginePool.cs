@@ -50,7 +50,7 @@ public sealed class MalariaPredictionEnginePool : IDisposable
         try
         {
             foreach (var name in _options.BuiltInModels) FromDefault(name);
-            foreach (var (name, model) in _options.Models) FromFile(name, model.Path, model.WatchForChanges);
+            foreach (var (name, model) in _options.Models) FromFile(name, model.Path, model.WatchForChanges, model.OperatingPoint);
             if (!_models.ContainsKey(DefaultModelName)) FromDefault();
         }
         catch
@@ -72,27 +72,29 @@ public sealed class MalariaPredictionEnginePool : IDisposable
     /// <summary>
     /// Loads a model file (zip or onnx with <c>model.json</c> beside it) under a name. With
     /// <paramref name="watchForChanges"/>, a change of the file or its card is picked up after it settles and swapped in.
+    /// <paramref name="operatingPoint"/> names the card's operating point that decides this model's labels (null: the
+    /// pool's <see cref="MalariaClassifierOptions.OperatingPoint"/>, else the card's default).
     /// </summary>
-    /// <exception cref="ModelLoadException">The file cannot be loaded.</exception>
+    /// <exception cref="ModelLoadException">The file cannot be loaded, or its card has no such operating point.</exception>
     /// <exception cref="ArgumentException">The name is already used.</exception>
-    public MalariaPredictionEnginePool FromFile(string modelName, string modelPath, bool watchForChanges = false)
+    public MalariaPredictionEnginePool FromFile(string modelName, string modelPath, bool watchForChanges = false, string? operatingPoint = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        return Add(modelName, ModelSource.FromFile(modelPath), watchForChanges);
+        return Add(modelName, ModelSource.FromFile(modelPath), watchForChanges, operatingPoint);
     }
 
     /// <summary>Serves the built-in model (the one <see cref="MalariaClassifier.LoadDefault"/> loads) under a name.</summary>
     /// <exception cref="ArgumentException">The name is already used.</exception>
     public MalariaPredictionEnginePool FromDefault(string modelName = DefaultModelName) => Add(modelName, ModelSource.BuiltIn, watchForChanges: false);
 
-    private MalariaPredictionEnginePool Add(string modelName, ModelSource source, bool watchForChanges)
+    private MalariaPredictionEnginePool Add(string modelName, ModelSource source, bool watchForChanges, string? operatingPoint = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         lock (_addLock)
         {
             if (_models.ContainsKey(modelName)) throw new ArgumentException($"A model named '{modelName}' is already in the pool.", nameof(modelName));
-            var classifier = MalariaClassifier.Create(modelName, source, _options, _logger, watchForChanges);
+            var classifier = MalariaClassifier.Create(modelName, source, _options.ForModel(operatingPoint), _logger, watchForChanges);
             classifier.Reloaded += (_, e) => EventRaising.RaiseEach(Reloaded, this, e, _logger, modelName);
             classifier.ReloadFailed += (_, e) => EventRaising.RaiseEach(ReloadFailed, this, e, _logger, modelName);
             _models[modelName] = classifier;

@@ -23,7 +23,9 @@ public class EvaluateOutputTests
     }
 
     /// <summary>The shipped model copied into the tree, its card listing <paramref name="trainingGroups"/> (none: as shipped).</summary>
-    private static string Model(TempFolder tree, params string[] trainingGroups)
+    private static string Model(TempFolder tree, params string[] trainingGroups) => Model(tree, null, trainingGroups);
+
+    private static string Model(TempFolder tree, Action<ModelCard>? edit, params string[] trainingGroups)
     {
         var copy = BuiltInModel.WriteToPrivateFolder();
         var folder = tree.Combine("model");
@@ -37,8 +39,56 @@ public class EvaluateOutputTests
             card.Properties ??= new Dictionary<string, string>();
             TrainingGroups.Record(card.Properties, trainingGroups);
         }
+        edit?.Invoke(card);
         card.Save(ModelCard.PathBeside(model));
         return model;
+    }
+
+    [Test]
+    public void A_calibrated_card_gets_calibration_figures_operating_points_and_pictures()
+    {
+        using var plainTree = new TempFolder();
+        var plainReport = plainTree.Combine("report");
+        Assert.That(Cli.Run("evaluate", "--model", Model(plainTree), "--data", Data(plainTree), "--out", plainReport).Code, Is.Zero);
+        using var tree = new TempFolder();
+        var report = tree.Combine("report");
+        var model = Model(tree, card =>
+        {
+            card.Calibration = [new ModelCalibration { Views = 8, Temperature = 2 }];
+            card.OperatingPoints =
+            [
+                new OperatingPoint { Name = "balanced", Views = 8, Threshold = 0.5, Sensitivity = 0.96, Specificity = 0.97, Source = "test" },
+                new OperatingPoint { Name = "screening", Views = 8, Threshold = 0.2 },
+            ];
+            card.DefaultOperatingPoint = "screening";
+        });
+
+        var (code, error) = Cli.Run("evaluate", "--model", model, "--data", Data(tree), "--out", report);
+
+        Assert.That(code, Is.Zero, error);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "metrics.json")));
+        using var plain = JsonDocument.Parse(File.ReadAllText(Path.Combine(plainReport, "metrics.json")));
+        var calibration = metrics.RootElement.GetProperty("calibration");
+        Assert.That(calibration.GetProperty("temperature").GetDouble(), Is.EqualTo(2));
+        // The model's own probabilities, recovered by undoing the temperature, are those of the uncalibrated card.
+        var plainEce = plain.RootElement.GetProperty("calibration").GetProperty("before").GetProperty("ece").GetDouble();
+        Assert.That(calibration.GetProperty("before").GetProperty("ece").GetDouble(), Is.EqualTo(plainEce).Within(1e-4));
+        Assert.That(calibration.GetProperty("after").GetProperty("logLoss").GetDouble(),
+            Is.Not.EqualTo(calibration.GetProperty("before").GetProperty("logLoss").GetDouble()), "the temperature changed the probabilities");
+        var points = metrics.RootElement.GetProperty("operatingPoints").EnumerateArray().ToArray();
+        Assert.That(points.Select(p => p.GetProperty("name").GetString()), Is.EqualTo(new[] { "balanced", "screening" }));
+        Assert.That(points[1].GetProperty("isDefault").GetBoolean(), Is.True);
+        Assert.That(points[1].GetProperty("sensitivity").GetDouble(), Is.GreaterThanOrEqualTo(points[0].GetProperty("sensitivity").GetDouble()),
+            "a lower threshold calls at least as many positives");
+        foreach (var p in points)
+            Assert.That(p.GetProperty("truePositives").GetInt32() + p.GetProperty("falseNegatives").GetInt32(), Is.EqualTo(6), "six parasitized images");
+        var md = File.ReadAllText(Path.Combine(report, "report.md"));
+        Assert.That(md, Does.Contain("## Calibration").And.Contain("calibrated (T = 2)").And.Contain("## Operating points").And.Contain("screening (default)")
+            .And.Contain(ReliabilityDiagram.FileName));
+        foreach (var picture in new[] { ReliabilityDiagram.FileName, EvaluationReport.RocCurveFile })
+            Assert.That(File.ReadAllBytes(Path.Combine(report, picture))[..4], Is.EqualTo(new byte[] { 0x89, 0x50, 0x4E, 0x47 }), picture);
+        var errors = File.ReadAllLines(Path.Combine(report, MisclassifiedImages.CsvFile)).Length - 1;
+        Assert.That(File.Exists(Path.Combine(report, ErrorGallery.FileName)), Is.EqualTo(errors > 0), "the gallery exists when there are errors");
     }
 
     [Test]

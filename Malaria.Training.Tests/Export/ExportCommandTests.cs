@@ -98,4 +98,56 @@ public class ExportCommandTests
         Assert.That(code, Is.Not.Zero);
         Assert.That(error, Does.StartWith("error: ").And.Contain("3 labels"));
     }
+
+    private static string CalibrationFor(TempFolder folder, int views)
+    {
+        var random = new Random(5);
+        var folds = Enumerable.Range(0, 3).Select(_ =>
+        {
+            var positive = Enumerable.Range(0, 200).Select(_ => random.NextDouble() < 0.5).ToArray();
+            return (positive, positive.Select(p => (float)Math.Clamp((p ? 0.7 : 0.3) + (random.NextDouble() - 0.5) * 0.6, 0.01, 0.99)).ToArray());
+        }).ToList();
+        var path = folder.Combine("cv", Malaria.Training.Evaluation.CalibrationFile.FileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        Malaria.Training.Evaluation.CalibrationFile.From([Malaria.Training.Evaluation.CrossFittedCalibration.Run(views, folds, 0.97)], "3-fold test", "balanced").Save(path);
+        return path;
+    }
+
+    [Test]
+    public void CalibrationGoesIntoTheCardAndTheLibraryAppliesIt()
+    {
+        using var folder = new TempFolder();
+        using (WriteRun(folder.Path, "cnn")) { }
+        var calibration = CalibrationFor(folder, views: 8);
+
+        var (code, error) = Run("export", "--checkpoint", folder.Combine(TorchCheckpoint.FileName), "--out", folder.Combine("out", "model.onnx"),
+            "--labels", "Parasitized,Uninfected", "--average-views", "--calibration", calibration);
+
+        Assert.That(code, Is.Zero, error);
+        var card = ModelCard.Load(folder.Combine("out", ModelCard.FileName));
+        Assert.That(card.Calibration!.Single().Views, Is.EqualTo(8));
+        Assert.That(card.OperatingPoints!.Select(p => p.Name), Is.EqualTo(new[] { "balanced", "screening" }));
+        Assert.That(card.DefaultOperatingPoint, Is.EqualTo("balanced"));
+        using var classifier = MalariaClassifier.Load(folder.Combine("out", "model.onnx"));
+        Assert.That(classifier.Model.Temperature, Is.EqualTo(card.Calibration![0].Temperature));
+        Assert.That(classifier.Model.OperatingPoints.Select(p => p.Name), Is.EqualTo(new[] { "balanced", "screening" }));
+    }
+
+    [Test]
+    public void CalibrationForOtherViewsOrBesideAThresholdIsAClearError()
+    {
+        using var folder = new TempFolder();
+        using (WriteRun(folder.Path, "cnn")) { }
+        var calibration = CalibrationFor(folder, views: 8);
+
+        var (code, error) = Run("export", "--checkpoint", folder.Combine(TorchCheckpoint.FileName), "--out", folder.Combine("a", "model.onnx"),
+            "--labels", "Parasitized,Uninfected", "--calibration", calibration);
+        Assert.That(code, Is.Not.Zero);
+        Assert.That(error, Does.StartWith("error: ").And.Contain("1 view"));
+
+        (code, error) = Run("export", "--checkpoint", folder.Combine(TorchCheckpoint.FileName), "--out", folder.Combine("b", "model.onnx"),
+            "--labels", "Parasitized,Uninfected", "--average-views", "--threshold", "0.4", "--calibration", calibration);
+        Assert.That(code, Is.Not.Zero);
+        Assert.That(error, Does.StartWith("error: ").And.Contain("--threshold"));
+    }
 }

@@ -40,6 +40,21 @@ public static class CommonOptions
         _ => throw new CommandLineException($"--threshold {value.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}: use a probability strictly between 0 and 1 (0.5 is the plain most-probable label)."),
     };
 
+    /// <summary><c>--calibration FILE</c>: crossvalidate's calibration.json, written into model.json (train and export).</summary>
+    public static Option<FileInfo?> Calibration() => new("--calibration")
+    {
+        Description = "calibration.json from crossvalidate (same settings): its temperature and operating points (balanced, screening) go into model.json, and the test part is scored calibrated.",
+    };
+
+    /// <summary>Reads a <c>--calibration</c> file (null when absent); refused beside a <c>--threshold</c> other than 0.5.</summary>
+    internal static Malaria.Training.Evaluation.CalibrationFile? LoadCalibration(string? path, double threshold)
+    {
+        if (path is null) return null;
+        if (threshold != 0.5) throw new CommandLineException("--calibration and --threshold do not go together: the calibration's operating points replace a threshold in the graph.");
+        try { return Malaria.Training.Evaluation.CalibrationFile.Load(path); }
+        catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException) { throw new CommandLineException($"--calibration: {ex.Message}"); }
+    }
+
     /// <summary>
     /// Fails when the command line names an option that the chosen <paramref name="trainer"/> does not read: one
     /// <c>train</c> command serves several trainers, and an option silently ignored would look like it had been used.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Malaria.Training.Torch;
+using Malaria.Training.Evaluation;
 using Malaria.Training.Pipelines;
 
 namespace Malaria.Training.Commands;
@@ -22,11 +23,22 @@ public static class CrossValidateCommand
             Description = "Train only these folds (1-based, repeatable), to spread the folds over sessions or machines; finished folds are always reused.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var target = new Option<double>("--target-sensitivity")
+        {
+            Description = "Sensitivity the screening operating point must reach on held-out cells (the largest threshold that does).",
+            DefaultValueFactory = _ => TorchCrossValidation.DefaultTargetSensitivity,
+        };
+        var defaultPoint = new Option<string>("--default-operating-point")
+        {
+            Description = "The operating point calibration.json makes the model's default: balanced or screening.",
+            DefaultValueFactory = _ => CrossFittedCalibration.BalancedName,
+        };
+        defaultPoint.AcceptOnlyFromAmong(CrossFittedCalibration.BalancedName, CrossFittedCalibration.ScreeningName);
         var command = new Command("crossvalidate",
             "Cross-validate a TorchSharp configuration over the training and validation patients (k folds by patient; the test part is not read), " +
             "and write cv.md, cv.json and refit-split.csv for the final fit.")
         {
-            trainer, folds, only,
+            trainer, folds, only, target, defaultPoint,
         };
         TorchTrainCommand.AddTo(command, trainer);
         command.SetAction((parse, token) =>
@@ -36,13 +48,16 @@ public static class CrossValidateCommand
             var selected = parse.GetValue(only) is { Length: > 0 } chosen ? chosen.ToHashSet() : null;
             if (selected is not null && selected.Any(f => f < 1 || f > k))
                 throw new CommandLineException($"--fold takes fold numbers from 1 to {k}; got {string.Join(", ", selected.Order())}.");
+            var targetSensitivity = parse.GetValue(target);
+            if (!(targetSensitivity > 0 && targetSensitivity < 1))
+                throw new CommandLineException($"--target-sensitivity must be between 0 and 1 (exclusive); got {targetSensitivity.ToString(CultureInfo.InvariantCulture)}.");
             var (_, options, split, output) = TorchTrainCommand.Parse(command, parse);
             if (options.Resume) throw new CommandLineException("crossvalidate resumes by itself: run the same command again with the same --out.");
-            var result = new TorchCrossValidation(options, k, TrainingProgress.Console(), selected).Run(split, output, token);
+            var result = new TorchCrossValidation(options, k, TrainingProgress.Console(), selected, targetSensitivity, parse.GetRequiredValue(defaultPoint)).Run(split, output, token);
             if (result is null) return Task.FromResult(0);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Pooled held-out accuracy over {result.Pooled.Count:N0} cells: {result.Pooled.Accuracy:P2} (8 views {result.PooledViews.Accuracy:P2}), AUC {result.Pooled.Auc:F4}. Report: {Path.Combine(output, TorchCrossValidation.ReportFile)}"));
-            Console.WriteLine($"Final fit: the same options with --split {result.RefitSplitPath}");
+            Console.WriteLine($"Final fit: the same options with --split {result.RefitSplitPath} --calibration {result.CalibrationPath}");
             return Task.FromResult(0);
         });
         return command;

@@ -30,9 +30,10 @@ public static class ExportCommand
             Description = "Score each image as the mean over its 8 rotations and mirror images, inside the graph (8 times the work).",
         };
         var threshold = CommonOptions.Threshold();
+        var calibration = CommonOptions.Calibration();
         var command = new Command("export", "Export a TorchSharp checkpoint (CNN or MobileNetV2) to ONNX with probabilities and Grad-CAM outputs, plus an ML.NET zip wrapping it.")
         {
-            checkpoint, output, labels, averageViews, threshold,
+            checkpoint, output, labels, averageViews, threshold, calibration,
         };
         command.SetAction(parse =>
         {
@@ -42,7 +43,10 @@ public static class ExportCommand
                 throw new CommandLineException($"--out '{onnxPath}' must end in .onnx.");
             var labelList = parse.GetValue(labels)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var cut = CommonOptions.ThresholdValue(parse.GetValue(threshold));
-            var (files, architecture, imageSize, labelNames, labelSource) = CheckpointExport.Export(checkpointPath, onnxPath, labelList, parse.GetValue(averageViews), cut);
+            var calibrationPath = parse.GetValue(calibration)?.FullName;
+            var calibrationFile = CommonOptions.LoadCalibration(calibrationPath, cut);
+            var (files, architecture, imageSize, labelNames, labelSource) = CheckpointExport.Export(checkpointPath, onnxPath, labelList, parse.GetValue(averageViews), cut,
+                calibrationFile, calibrationPath);
             AnsiConsole.MarkupLine($"Exported a [bold]{Markup.Escape(architecture)}[/] ({imageSize} px, labels {Markup.Escape(string.Join(", ", labelNames))} from {Markup.Escape(labelSource)}):");
             foreach (var file in new[] { files.Onnx, files.Zip, files.Card })
                 AnsiConsole.MarkupLine($"  {Markup.Escape(file)} ({new FileInfo(file).Length:N0} bytes)");

@@ -107,10 +107,12 @@ public static class TorchTrainCommand
     private static Option? SharedOption(Command command, string name) => command.Options.FirstOrDefault(o => o.Name == name);
 
     /// <summary>Runs a parse result of a command prepared with <see cref="AddTo"/>; returns the exit code.</summary>
-    public static int Run(Command command, ParseResult parse, CancellationToken cancellationToken = default)
+    public static int Run(Command command, ParseResult parse, CancellationToken cancellationToken = default, string? calibrationPath = null)
     {
         var (trainer, options, split, output) = Parse(command, parse);
-        NetworkTraining.Run(trainer, options, split, output, TrainingProgress.Console(), cancellationToken);
+        // Checked here so a bad file is a command-line error before training starts.
+        CommonOptions.LoadCalibration(calibrationPath, options.DecisionThreshold);
+        NetworkTraining.Run(trainer, options, split, output, TrainingProgress.Console(), cancellationToken, calibrationPath);
         return 0;
     }
 

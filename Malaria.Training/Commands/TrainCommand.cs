@@ -58,9 +58,10 @@ public static class TrainCommand
         };
         var workers = new Option<int>("--workers") { Description = "Parallel backbone sessions for feature extraction.", DefaultValueFactory = _ => Environment.ProcessorCount };
 
+        var calibration = CommonOptions.Calibration();
         var command = new Command("train", "Train a model, evaluate it on the test part and save model.zip (and model.onnx for networks) with model.json, metrics, report and pictures.")
         {
-            trainer, data, groupPattern, split, output, seed, backbone, workspace, classifier, normalization, resizing, augmentation, averageViews, kernelRank, kernelGamma, l1, l2, iterations, workers, evalPart,
+            trainer, data, groupPattern, split, output, seed, backbone, workspace, classifier, normalization, resizing, augmentation, averageViews, kernelRank, kernelGamma, l1, l2, iterations, workers, evalPart, calibration,
         };
         // The TorchSharp trainers' options (image size, epochs, learning rate...) join this command, sharing --data, --split, --out, --seed and --backbone.
         TorchTrainCommand.AddTo(command, trainer);
@@ -71,9 +72,9 @@ public static class TrainCommand
             {
                 CommonOptions.RejectUnused(parse, [groupPattern, workspace, classifier, normalization, resizing, augmentation, kernelRank, kernelGamma, l1, l2, iterations, workers, evalPart],
                     trainerName, $"--trainer {MobileNetV2Features}");
-                return Task.FromResult(TorchTrainCommand.Run(command, parse, cancellationToken));
+                return Task.FromResult(TorchTrainCommand.Run(command, parse, cancellationToken, parse.GetValue(calibration)?.FullName));
             }
-            CommonOptions.RejectUnused(parse, TorchTrainCommand.NetworkOnlyOptions(command), trainerName, $"--trainer {string.Join(" or ", TorchTrainCommand.Trainers)}");
+            CommonOptions.RejectUnused(parse, [.. TorchTrainCommand.NetworkOnlyOptions(command), calibration], trainerName, $"--trainer {string.Join(" or ", TorchTrainCommand.Trainers)}");
             var settings = new MobileNetV2FeaturesTraining.Settings
             {
                 DataFolder = parse.GetValue(data)?.FullName,

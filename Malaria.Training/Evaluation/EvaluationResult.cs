@@ -73,6 +73,15 @@ public sealed class EvaluationResult
     /// <summary>95 % bootstrap intervals of the headline metrics, by patient where the rows' patients are known.</summary>
     public ConfidenceIntervals? Intervals { get; init; }
 
+    /// <summary>
+    /// Figures at each of the model's operating points (thresholds on the calibrated P(positive)); one, balanced at
+    /// 0.5, for a card without points. The headline metrics above are those of the most probable label.
+    /// </summary>
+    public IReadOnlyList<OperatingPointResult>? OperatingPoints { get; set; }
+
+    /// <summary>Calibration of the positive label's probability before and after the card's temperature.</summary>
+    public CalibrationSummary? Calibration { get; set; }
+
     /// <summary>The ROC curve (for the picture; not written to JSON).</summary>
     [JsonIgnore]
     public IReadOnlyList<RocPoint> RocCurve { get; init; } = [];

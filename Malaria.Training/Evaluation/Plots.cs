@@ -69,6 +69,22 @@ public static class Plots
         foreach (var point in points.Skip(1)) path.LineTo(At(point.FalsePositiveRate, point.TruePositiveRate));
         canvas.DrawPath(path, curve);
         using var text = Font(14);
+        // Each operating point where it sits on the curve, numbered, with its figures listed at the bottom right
+        // (where a useful model's curve never goes), so a reader sees what each threshold trades.
+        using var mark = new SKPaint { Color = new SKColor(0x1F, 0x4E, 0x96), Style = SKPaintStyle.Fill, IsAntialias = true };
+        using var markText = Font(12);
+        markText.Color = mark.Color;
+        var marks = (result.OperatingPoints ?? []).Where(p => !double.IsNaN(p.Sensitivity) && !double.IsNaN(p.Specificity)).ToList();
+        for (var i = 0; i < marks.Count; i++)
+        {
+            var point = marks[i];
+            var at = At(1 - point.Specificity, point.Sensitivity);
+            canvas.DrawCircle(at, 5, mark);
+            canvas.DrawText((i + 1).ToString(CultureInfo.InvariantCulture), at.X + 7, at.Y + 14, markText);
+            var label = string.Create(CultureInfo.InvariantCulture,
+                $"{i + 1}: {point.Name}{(point.IsDefault ? " (default)" : "")}, t = {point.Threshold:0.###}: sens {point.Sensitivity:F3}, spec {point.Specificity:F3}");
+            canvas.DrawText(label, left + plot - 8 - markText.MeasureText(label), top + plot - 10 - 16 * (marks.Count - 1 - i), markText);
+        }
         for (var i = 0; i <= 4; i++)
         {
             var v = i / 4.0;

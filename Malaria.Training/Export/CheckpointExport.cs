@@ -1,5 +1,6 @@
 using System.Globalization;
 using Malaria.Inference;
+using Malaria.Training.Evaluation;
 
 namespace Malaria.Training.Export;
 
@@ -8,7 +9,8 @@ internal static class CheckpointExport
 {
     /// <summary>Exports a checkpoint to <paramref name="onnxPath"/> with the ML.NET zip and model card beside it.</summary>
     public static (OnnxModelPackageFiles Files, string Architecture, int ImageSize, IReadOnlyList<string> Labels, string LabelSource) Export(
-        string checkpointPath, string onnxPath, IReadOnlyList<string>? labels = null, bool averageViews = false, double decisionThreshold = 0.5)
+        string checkpointPath, string onnxPath, IReadOnlyList<string>? labels = null, bool averageViews = false, double decisionThreshold = 0.5,
+        CalibrationFile? calibration = null, string? calibrationSource = null)
     {
         var exportable = ExportableCheckpoint.Load(checkpointPath, labels);
         using var model = exportable.Model;
@@ -26,7 +28,7 @@ internal static class CheckpointExport
         // "epochs" stays the run's cap (compare matches runs on it); what the checkpoint holds is "epochsRun".
         card.Properties["epochsRun"] = state.EpochsDone.ToString(CultureInfo.InvariantCulture);
         if (state.WeightAverageDecay is { } decay) card.Properties["weightAverageDecay"] = decay.ToString(CultureInfo.InvariantCulture);
-        var files = OnnxModelPackage.Write(model, exportable.Labels, state.ImageSize, onnxPath, card, averageViews, decisionThreshold);
+        var files = OnnxModelPackage.Write(model, exportable.Labels, state.ImageSize, onnxPath, card, averageViews, decisionThreshold, calibration, calibrationSource);
         return (files, state.Architecture, state.ImageSize, exportable.Labels, exportable.LabelSource);
     }
 }

@@ -1,4 +1,5 @@
 using Malaria.Inference;
+using Malaria.Training.Evaluation;
 using Malaria.Training.Onnx;
 using static TorchSharp.torch;
 
@@ -23,9 +24,10 @@ internal static class OnnxModelPackage
     /// <c>model.json</c> in that folder. A zip path equal to <paramref name="onnxPath"/> is refused. With
     /// <paramref name="averageViews"/> the graph averages each image's 8 rotations and mirror images; a
     /// <paramref name="decisionThreshold"/> other than 0.5 is written into the graph (<see cref="TorchOnnxExporter.Export"/>).
+    /// A <paramref name="calibration"/> puts its temperature and operating points for the graph's views into the card.
     /// </summary>
     public static OnnxModelPackageFiles Write(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize,
-        string onnxPath, ModelCard card, bool averageViews = false, double decisionThreshold = 0.5)
+        string onnxPath, ModelCard card, bool averageViews = false, double decisionThreshold = 0.5, CalibrationFile? calibration = null, string? calibrationSource = null)
     {
         ArgumentNullException.ThrowIfNull(card);
         var onnx = Path.GetFullPath(onnxPath);
@@ -42,6 +44,14 @@ internal static class OnnxModelPackage
         else card.Properties.Remove("views");
         if (decisionThreshold != 0.5) card.Properties["decisionThreshold"] = decisionThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture);
         else card.Properties.Remove("decisionThreshold");
+        if (calibration is not null) calibration.ApplyTo(card, calibrationSource ?? CalibrationFile.FileName);
+        else if (decisionThreshold != 0.5)
+        {
+            // Shifted probabilities are not those a kept temperature or threshold was fitted on.
+            card.Calibration = null;
+            card.OperatingPoints = null;
+            card.DefaultOperatingPoint = null;
+        }
 
         TorchOnnxExporter.Save(model, labels, imageSize, onnx, averageViews, decisionThreshold);
         var cardPath = ModelCard.PathBeside(onnx);

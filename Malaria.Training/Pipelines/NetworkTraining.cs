@@ -29,12 +29,21 @@ internal static class NetworkTraining
     /// Trains, exports and evaluates: the numbers in metrics.json and model.json are those of the file that ships,
     /// through the same preprocessing a user's application runs.
     /// </summary>
+    /// <param name="calibrationPath">
+    /// A <c>calibration.json</c> from <c>crossvalidate</c> of the same settings: its temperature and operating points
+    /// go into model.json before the test part is scored, so the card's figures are those of the calibrated model.
+    /// Null: none (temperature 1, the balanced point at 0.5).
+    /// </param>
     public static void Run(string trainer, TorchTrainingOptions options, IReadOnlyList<SplitEntry> split, string output,
-        TrainingProgress progress, CancellationToken cancellationToken = default)
+        TrainingProgress progress, CancellationToken cancellationToken = default, string? calibrationPath = null)
     {
+        // Read before hours of training, so a bad file fails now.
+        var calibration = calibrationPath is null ? null : CalibrationFile.Load(calibrationPath);
+        if (calibration is not null && options.DecisionThreshold != DecisionThreshold.Default)
+            throw new InvalidDataException("A calibration file's operating points replace a threshold in the graph; leave out --threshold.");
         TrainAndEvaluate(trainer, options, split, output, progress, cancellationToken);
         var (files, _, _, _, _) = CheckpointExport.Export(Path.Combine(output, "model.bin"), Path.Combine(output, "model.onnx"),
-            averageViews: options.AverageViews, decisionThreshold: options.DecisionThreshold);
+            averageViews: options.AverageViews, decisionThreshold: options.DecisionThreshold, calibration: calibration, calibrationSource: calibrationPath);
         Console.WriteLine($"Exported {files.Onnx} and {files.Zip}");
         var test = SplitFile.Read(Path.Combine(output, "split.csv")).Where(e => e.Part == SplitPart.Test).Select(e => e.Image).ToList();
         if (test.Count == 0) return;

@@ -19,7 +19,7 @@ internal sealed record CrossValidationFold(int Fold, IReadOnlyDictionary<string,
 /// <summary>What <see cref="TorchCrossValidation.Run"/> measured: every fold, and all held-out images pooled.</summary>
 internal sealed record CrossValidationResult(IReadOnlyList<CrossValidationFold> Folds, BinaryClassificationMetrics Pooled,
     BinaryClassificationMetrics PooledViews, double[] MeanEpochAccuracy, ThresholdChoice Threshold, ThresholdChoice ViewsThreshold, string RefitSplitPath,
-    ConfidenceIntervals Intervals, ConfidenceIntervals ViewsIntervals);
+    ConfidenceIntervals Intervals, ConfidenceIntervals ViewsIntervals, IReadOnlyList<ViewsCalibration> Calibration, string CalibrationPath);
 
 /// <summary>
 /// Patient-level k-fold cross-validation of one TorchSharp configuration on the training and validation patients of a
@@ -31,8 +31,17 @@ internal sealed record CrossValidationResult(IReadOnlyList<CrossValidationFold> 
 /// (1-based) trains only those folds, so one cross-validation can be spread over sessions or machines: the pooled
 /// results are written by the run that finds every fold finished.
 /// </summary>
-internal sealed class TorchCrossValidation(TorchTrainingOptions options, int folds, TrainingProgress progress, IReadOnlySet<int>? onlyFolds = null)
+/// <remarks>
+/// The pooled held-out scores also calibrate the configuration (<see cref="CrossFittedCalibration"/>): a temperature
+/// and the balanced and screening operating points per scoring, written to <see cref="CalibrationFile"/> for
+/// <c>train --calibration</c>.
+/// </remarks>
+internal sealed class TorchCrossValidation(TorchTrainingOptions options, int folds, TrainingProgress progress, IReadOnlySet<int>? onlyFolds = null,
+    double targetSensitivity = TorchCrossValidation.DefaultTargetSensitivity, string defaultOperatingPoint = CrossFittedCalibration.BalancedName)
 {
+    /// <summary>The screening point's target sensitivity unless one is given.</summary>
+    public const double DefaultTargetSensitivity = 0.97;
+
     public const string ResultFile = "cv.json";
     public const string ReportFile = "cv.md";
     public const string RefitSplitFile = "refit-split.csv";
@@ -129,7 +138,11 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         var viewsIntervals = PooledIntervals(results, f => f.ViewProbabilities, positive, groups);
         var refit = Path.Combine(output, RefitSplitFile);
         SplitFile.Write(refit, PatientSplitter.MergeValidationIntoTraining(split));
-        var cv = new CrossValidationResult(results, pooled, pooledViews, meanEpoch, threshold, viewsThreshold, refit, intervals, viewsIntervals);
+        var calibration = Calibrate(results, positive);
+        var calibrationPath = Path.Combine(output, CalibrationFile.FileName);
+        CalibrationFile.From(calibration, $"{folds}-fold patient cross-validation", defaultOperatingPoint).Save(calibrationPath);
+        var cv = new CrossValidationResult(results, pooled, pooledViews, meanEpoch, threshold, viewsThreshold, refit, intervals, viewsIntervals,
+            calibration, calibrationPath);
         var summary = new
         {
             options = Describe(options),
@@ -141,11 +154,31 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             viewsThreshold,
             intervals,
             viewsIntervals,
+            calibration = calibration.Select(c => new { c.Views, c.Temperature, c.Before, c.CrossFitted, points = c.Points }),
             perFold = results.Select(f => new { f.Fold, f.Patients, heldOutImages = f.Paths.Count, f.TrainImages, f.TrainingSeconds, accuracy = f.HeldOut.Accuracy, viewsAccuracy = f.HeldOutViews.Accuracy }),
         };
         AtomicFile.WriteAllText(Path.Combine(output, ResultFile), JsonSerializer.Serialize(summary, new JsonSerializerOptions(TorchCheckpoint.JsonOptions) { WriteIndented = true }));
         AtomicFile.WriteAllText(Path.Combine(output, ReportFile), Report(cv));
         return cv;
+    }
+
+    /// <summary>
+    /// Temperature and operating points for each scoring the folds recorded: one view always, 8 views when every fold
+    /// has them (folds written before 8-view scoring have none).
+    /// </summary>
+    private IReadOnlyList<ViewsCalibration> Calibrate(IReadOnlyList<CrossValidationFold> results, int positive)
+    {
+        var scorings = new List<ViewsCalibration>
+        {
+            CrossFittedCalibration.Run(1, [.. results.Select(f => (f.Labels.Select(l => l == positive).ToArray(), f.Probabilities))], targetSensitivity),
+        };
+        if (results.All(f => f.ViewProbabilities is { } v && v.Length == f.Labels.Length))
+            scorings.Add(CrossFittedCalibration.Run(8, [.. results.Select(f => (f.Labels.Select(l => l == positive).ToArray(), f.ViewProbabilities))], targetSensitivity));
+        foreach (var c in scorings)
+            progress.Message(string.Create(CultureInfo.InvariantCulture,
+                $"Calibration ({c.Views} view(s)): temperature {c.Temperature:F3}; held-out ECE {c.Before.Ece:F4} -> {c.CrossFitted.Ece:F4}, log-loss {c.Before.LogLoss:F4} -> {c.CrossFitted.LogLoss:F4}; ") +
+                string.Join("; ", c.Points.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Threshold:F3}: sensitivity {p.Sensitivity:F4}, specificity {p.Specificity:F4}"))) + ".");
+        return scorings;
     }
 
     /// <summary>The labels in score order and the positive one's index, as the folds were trained with them.</summary>
@@ -201,6 +234,32 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         for (var k = 0; k < indices.Length; k++)
             Array.Copy(set.Pixels, (long)indices[k] * set.ImageBytes, pixels, (long)k * set.ImageBytes, set.ImageBytes);
         return DecodedImageSet.FromPixels([.. indices.Select(i => set.Images[i])], set.Size, pixels, [.. indices.Select(i => set.Labels[i])]);
+    }
+
+    /// <summary>The calibration section of cv.md.</summary>
+    private static string CalibrationReport(CrossValidationResult cv)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var r = new StringBuilder();
+        r.AppendLine("## Calibration and operating points");
+        r.AppendLine();
+        r.AppendLine(inv, $"Temperature scaling, P = sigmoid(logit / T), T fitted by least log-loss on the held-out cells. \"Held-out\" figures calibrate and decide each fold with a temperature and thresholds fitted on the other folds only (cross-fitted), pooled; the shipped T and thresholds are fitted on all folds. ECE: {CalibrationMetrics.Bins} equal-width bins of P(Parasitized) over [0, 1]. Written to `{Path.GetFileName(cv.CalibrationPath)}` for `train --calibration`.");
+        r.AppendLine();
+        r.AppendLine("| scoring | T (all folds) | T per fold | ECE before | ECE held-out | log-loss before | log-loss held-out | Brier before | Brier held-out |");
+        r.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var c in cv.Calibration)
+            r.AppendLine(string.Create(inv, $"| {c.Views} view(s) | {c.Temperature:F3} | {string.Join(", ", c.FoldTemperatures.Select(t => t.ToString("F3", inv)))} | {c.Before.Ece:F4} | {c.CrossFitted.Ece:F4} | {c.Before.LogLoss:F4} | {c.CrossFitted.LogLoss:F4} | {c.Before.Brier:F4} | {c.CrossFitted.Brier:F4} |"));
+        r.AppendLine();
+        r.AppendLine("| scoring | point | threshold (all folds) | thresholds per fold | held-out sensitivity | held-out specificity | in-sample sensitivity | in-sample specificity |");
+        r.AppendLine("|---|---|---:|---|---:|---:|---:|---:|");
+        foreach (var c in cv.Calibration)
+            foreach (var p in c.Points)
+                r.AppendLine(string.Create(inv, $"| {c.Views} view(s) | {p.Name} | {p.Threshold:F4} | {string.Join(", ", p.FoldThresholds.Select(t => t.ToString("F4", inv)))} | {p.Sensitivity:F4} | {p.Specificity:F4} | {p.InSampleSensitivity:F4} | {p.InSampleSpecificity:F4} |"));
+        r.AppendLine();
+        if (cv.Calibration.Count > 0)
+            r.AppendLine(string.Create(inv, $"balanced: 0.5 on the calibrated probability (the model's own 0.5: a temperature does not move logit 0). screening: the largest threshold whose sensitivity on the fitting cells is at least {cv.Calibration[0].TargetSensitivity:F2}; its held-out sensitivity is what new patients may expect, and may fall short of the target."));
+        r.AppendLine();
+        return r.ToString();
     }
 
     private static Dictionary<string, string> Describe(TorchTrainingOptions o)
@@ -261,6 +320,7 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         }
         r.AppendLine("`train`/`export --threshold` write a threshold into the model.");
         r.AppendLine();
+        r.Append(CalibrationReport(cv));
         r.AppendLine(inv, $"Final fit on all these patients: train with `--split {Path.GetFileName(cv.RefitSplitPath)}` (validation merged into training; the last epoch is kept) and the same options.");
         return r.ToString();
     }

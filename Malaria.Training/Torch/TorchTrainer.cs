@@ -194,6 +194,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         }
 
         if (!File.Exists(bestPath)) throw new InvalidOperationException($"No epoch finished, so there is no model in '{outputFolder}'.");
+        AtomicFile.WriteAllBytes(Path.Combine(outputFolder, HistoryChart.FileName), HistoryChart.Draw(Path.Combine(outputFolder, HistoryFile)));
         TorchCheckpoint.LoadWeights(bestPath, model);
         BinaryClassificationMetrics? bestValidation = null, test = null;
         float[]? validationProbabilities = null;

@@ -171,6 +171,7 @@ public sealed class PageTests
         await _page.GetByLabel("Choose images").SetInputFilesAsync([SharedData.Parasitized]);
         var card = _page.GetByTestId("result-card");
         await Assertions.Expect(card.GetByTestId("model-line")).ToContainTextAsync("default · ");
+        await Assertions.Expect(card.GetByTestId("operating-point")).ToHaveTextAsync("decided at balanced (≥ 0.500)");
         await _page.GetByLabel("Model").SelectOptionAsync("cnn-retrained");
         await Assertions.Expect(card.GetByTestId("model-line")).ToContainTextAsync("cnn-retrained · ");
         await Assertions.Expect(card.GetByTestId("label")).ToHaveTextAsync("Parasitized");
@@ -197,11 +198,12 @@ public sealed class PageTests
         var lines = (await File.ReadAllLinesAsync(csv)).Where(l => l.Length > 0).ToArray();
         Assert.Multiple(() =>
         {
-            Assert.That(lines[0], Is.EqualTo("file,label,confidence,p_parasitized,model,model_version,warnings,error"));
+            Assert.That(lines[0], Is.EqualTo("file,label,confidence,p_parasitized,model,model_version,operating_point,threshold,warnings,error"));
             Assert.That(lines, Has.Length.EqualTo(11));
             Assert.That(lines.Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(cells.Select(Path.GetFileName)));
             Assert.That(lines.Skip(1).Count(l => l.Split(',')[1] == "Parasitized"), Is.EqualTo(infected));
             Assert.That(lines.Skip(1).All(l => l.Split(',')[4] == "default"), Is.True);
+            Assert.That(lines.Skip(1).All(l => l.Split(',')[6] == "balanced" && l.Split(',')[7] == "0.5000"), Is.True, "the point that decided each row");
         });
         await Shot("05-ten-cells", fullPage: true);
 

@@ -29,6 +29,25 @@ internal sealed class ModelFiles : IDisposable
     }
 
     /// <summary>
+    /// A copy of the built-in model whose card calibrates its 8-view scores (temperature 1.5) and has a balanced
+    /// (0.5) and a screening (0.05) operating point; returns the model's path.
+    /// </summary>
+    public string CopyWithOperatingPoints(string name)
+    {
+        var model = Copy(name);
+        var cardPath = Path.Combine(Path.GetDirectoryName(model)!, "model.json");
+        var card = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(cardPath))!.AsObject();
+        card["calibration"] = System.Text.Json.Nodes.JsonNode.Parse("""[{ "views": 8, "temperature": 1.5 }]""");
+        card["operatingPoints"] = System.Text.Json.Nodes.JsonNode.Parse("""
+            [{ "name": "balanced", "views": 8, "threshold": 0.5, "sensitivity": 0.95, "specificity": 0.97, "source": "test" },
+             { "name": "screening", "views": 8, "threshold": 0.05, "sensitivity": 0.99, "specificity": 0.8, "source": "test" }]
+            """);
+        card["defaultOperatingPoint"] = "balanced";
+        File.WriteAllText(cardPath, card.ToJsonString());
+        return model;
+    }
+
+    /// <summary>
     /// Replaces a model file by the built-in model with a doc string appended (ONNX ModelProto field 6): the same
     /// network, other bytes, so a new version. Written to a temporary file and renamed over the old one.
     /// </summary>

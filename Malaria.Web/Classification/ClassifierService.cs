@@ -46,7 +46,21 @@ public sealed class ClassifierService
             name, info.Version, info.Format.ToString(), info.Labels, info.Card.PositiveLabel, info.InputWidth, info.InputHeight,
             info.LoadedAt, classifier.CanExplain, info.Card.Trainer, info.Card.MetricsPart,
             info.Card.Metrics is null ? new Dictionary<string, double>() : new Dictionary<string, double>(info.Card.Metrics),
-            LastReloadFailure(name));
+            LastReloadFailure(name), info.ScoredViews, info.Temperature, info.OperatingPoint.Name,
+            [.. info.OperatingPoints.Select(p => new OperatingPointDescription(p.Name, p.Threshold, p.Sensitivity, p.Specificity, p.Source))]);
+    }
+
+    /// <summary>
+    /// The operating point a request asks for, checked against the model's points: null when it names none (the
+    /// model's own decides), a 400 problem when the model has no point of that name.
+    /// </summary>
+    public string? RequireOperatingPoint(MalariaClassifier classifier, string? operatingPoint)
+    {
+        if (string.IsNullOrWhiteSpace(operatingPoint)) return null;
+        var points = classifier.Model.OperatingPoints;
+        if (!points.Any(p => string.Equals(p.Name, operatingPoint, StringComparison.Ordinal)))
+            throw ApiProblemException.BadRequest($"Model '{classifier.Name}' has no operating point '{operatingPoint}'; its points are {string.Join(", ", points.Select(p => p.Name))}.");
+        return operatingPoint;
     }
 
     /// <summary>Decodes (within the limits) and classifies one upload.</summary>
@@ -66,8 +80,15 @@ public sealed class ClassifierService
 /// <summary>A reload that failed: when, why, and the version that kept serving.</summary>
 public sealed record ReloadFailure(DateTimeOffset At, string Error, string StillServingVersion);
 
-/// <summary>A served model as <c>GET /api/models</c> lists it.</summary>
+/// <summary>
+/// A served model as <c>GET /api/models</c> lists it: with the views its scores average (1 or 8), the calibration
+/// temperature applied to its probabilities (1: none), the operating point predictions are decided at unless a
+/// request names another, and every point a request may name with the held-out figures measured when it was chosen.
+/// </summary>
 public sealed record ModelDescription(
     string Name, string Version, string Format, IReadOnlyList<string> Labels, string PositiveLabel, int InputWidth, int InputHeight,
     DateTimeOffset LoadedAt, bool CanExplain, string? Trainer, string? MetricsPart, IReadOnlyDictionary<string, double> Metrics,
-    ReloadFailure? LastReloadFailure);
+    ReloadFailure? LastReloadFailure, int ScoredViews, double Temperature, string OperatingPoint, IReadOnlyList<OperatingPointDescription> OperatingPoints);
+
+/// <summary>A threshold on the calibrated P(positive) and what it measured where it was chosen.</summary>
+public sealed record OperatingPointDescription(string Name, double Threshold, double? Sensitivity, double? Specificity, string? Source);

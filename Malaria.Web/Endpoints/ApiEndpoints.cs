@@ -31,7 +31,8 @@ public static class ApiEndpoints
             .WithName("Classify")
             .WithSummary("Classifies 1..N cell images (multipart/form-data, one form file each).")
             .WithDescription("One file: its prediction, or its problem (400, 413, 415) as the response. Several files: 200 with one "
-                + "result per file, each a prediction or an error, so one bad file does not fail the others.")
+                + "result per file, each a prediction or an error, so one bad file does not fail the others. The optional operatingPoint "
+                + "(query or form field; see /api/models) decides the labels at another of the model's thresholds; an unknown one is 400.")
             .Accepts<IFormFileCollection>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -68,11 +69,14 @@ public static class ApiEndpoints
             limits.Value.MaxPixels, ["image/png", "image/jpeg", "image/bmp"]));
 
     private static async Task<Ok<ClassifyResponse>> Classify(
-        HttpRequest request, [FromQuery] string? model, ClassifierService classifier, ScoringGate gate, WebMetrics metrics,
+        HttpRequest request, [FromQuery] string? model, [FromQuery] string? operatingPoint, ClassifierService classifier, ScoringGate gate, WebMetrics metrics,
         IOptions<WebLimits> limits, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var served = classifier.Require(model);
+        classifier.RequireOperatingPoint(served, operatingPoint);
         var files = await Uploads.ReadAsync(request, limits.Value, limits.Value.MaxFilesPerRequest, cancellationToken);
+        // A form field serves clients that post everything as one form; the query wins when both are given.
+        var point = classifier.RequireOperatingPoint(served, string.IsNullOrWhiteSpace(operatingPoint) ? request.Form["operatingPoint"].ToString() : operatingPoint);
         var logger = loggers.CreateLogger(typeof(ApiEndpoints));
         var results = new List<FileResult>(files.Count);
         using (await gate.EnterAsync(cancellationToken))
@@ -85,11 +89,16 @@ public static class ApiEndpoints
                 {
                     await using var stream = file.OpenReadStream();
                     var p = await classifier.ClassifyAsync(served.Name, stream, name, cancellationToken);
+                    if (point is not null)
+                    {
+                        try { p = p.AtOperatingPoint(point); }
+                        catch (ArgumentException ex) { throw ApiProblemException.BadRequest(ex.Message); }  // a reload took the point away meanwhile
+                    }
                     metrics.Scored(served.Name, p.Label, Stopwatch.GetElapsedTime(started));
                     var positive = served.Model.Card.PositiveLabel;
                     results.Add(new FileResult(name, p.Label, p.Confidence, p.IsParasitized,
                         p.Scores.TryGetValue(positive, out var pp) ? pp : null, p.Scores, served.Name, p.ModelVersion,
-                        Warnings: InputWarningText.Describe(p.InputWarnings)));
+                        Warnings: InputWarningText.Describe(p.InputWarnings), OperatingPoint: p.OperatingPoint, Threshold: p.Threshold));
                 }
                 catch (InvalidImageException ex)
                 {

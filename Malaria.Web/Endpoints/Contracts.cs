@@ -13,19 +13,21 @@ public sealed record ClassifyResponse(string Model, string ModelVersion, int Tot
 
 /// <summary>One file's result: a prediction, or the problem that kept it from being scored.</summary>
 /// <param name="File">The upload's file name.</param>
-/// <param name="Label">The most probable label.</param>
-/// <param name="Confidence">The probability of <paramref name="Label"/>.</param>
+/// <param name="Label">The label decided at <paramref name="OperatingPoint"/>.</param>
+/// <param name="Confidence">The calibrated probability of <paramref name="Label"/>.</param>
 /// <param name="IsParasitized">Whether the label is the model's positive label.</param>
-/// <param name="ProbabilityParasitized">P(positive label).</param>
-/// <param name="Scores">Every label's probability.</param>
+/// <param name="ProbabilityParasitized">Calibrated P(positive label).</param>
+/// <param name="Scores">Every label's calibrated probability.</param>
 /// <param name="Model">The model's name.</param>
 /// <param name="ModelVersion">The version of the model that scored this file.</param>
 /// <param name="Error">Why the file was not scored (status 400, 413 or 415 with a readable detail).</param>
 /// <param name="Warnings">How the image differs from the crops the model was trained on (empty when it looks like them).</param>
+/// <param name="OperatingPoint">The operating point that decided <paramref name="Label"/>.</param>
+/// <param name="Threshold">Its threshold on the calibrated P(positive label).</param>
 public sealed record FileResult(
     string File, string? Label = null, float? Confidence = null, bool? IsParasitized = null, float? ProbabilityParasitized = null,
     IReadOnlyDictionary<string, float>? Scores = null, string? Model = null, string? ModelVersion = null, ProblemDetails? Error = null,
-    IReadOnlyList<InputWarning>? Warnings = null);
+    IReadOnlyList<InputWarning>? Warnings = null, string? OperatingPoint = null, double? Threshold = null);
 
 /// <summary>A way an image differs from the training crops, with what it means for the prediction.</summary>
 /// <param name="Code">The library's <c>InputWarnings</c> flag, e.g. <c>NoMaskedBackground</c>.</param>

@@ -53,6 +53,7 @@ function describeModel() {
   if (!m) return;
   const parts = [`${m.trainer || m.format} · input ${m.inputWidth}×${m.inputHeight}`, `version ${shortVersion(m.version)}`];
   if (m.metrics && m.metrics.auc != null) parts.push(`ROC AUC ${m.metrics.auc.toFixed(3)}`);
+  if (m.operatingPoint) parts.push(`operating point ${m.operatingPoint}`);
   if (m.lastReloadFailure) parts.push("last reload failed");
   $("model-info").textContent = parts.join(" · ");
 }
@@ -87,6 +88,9 @@ function showPrediction(card, row) {
   card.querySelector(".meter").setAttribute("aria-valuemax", "100");
   card.querySelector("[data-testid=p-parasitized]").textContent = row.probabilityParasitized != null ? row.probabilityParasitized.toFixed(3) : "n/a";
   card.querySelector(".model-line").textContent = `${row.model} · ${shortVersion(row.modelVersion)}`;
+  // Which threshold turned the probability into the label: a screening point calls cells from a low probability.
+  if (row.operatingPoint) card.querySelector(".decision-line").textContent =
+    `decided at ${row.operatingPoint} (≥ ${row.threshold.toFixed(3)})`;
   // The library flags images unlike the training crops: say so beside the confident-looking bar.
   const warning = card.querySelector(".domain-warning");
   if (row.warnings && row.warnings.length > 0) {
@@ -234,12 +238,12 @@ function csvCell(value) {
 }
 
 function downloadCsv() {
-  const header = ["file", "label", "confidence", "p_parasitized", "model", "model_version", "warnings", "error"];
+  const header = ["file", "label", "confidence", "p_parasitized", "model", "model_version", "operating_point", "threshold", "warnings", "error"];
   const lines = [header.join(",")];
   for (const r of state.rows.filter(Boolean)) {
     lines.push([
       r.file, r.label, r.confidence != null ? r.confidence.toFixed(4) : "", r.probabilityParasitized != null ? r.probabilityParasitized.toFixed(4) : "",
-      r.model, r.modelVersion, (r.warnings || []).map(w => w.code).join(" "), r.error ? `${r.error.title}: ${r.error.detail || ""}` : "",
+      r.model, r.modelVersion, r.operatingPoint, r.threshold != null ? r.threshold.toFixed(4) : "", (r.warnings || []).map(w => w.code).join(" "), r.error ? `${r.error.title}: ${r.error.detail || ""}` : "",
     ].map(csvCell).join(","));
   }
   const blob = new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv" });
