@@ -6,8 +6,10 @@ public sealed class CellPrediction
     private readonly float[] _scores;
     private IReadOnlyDictionary<string, float>? _byLabel;
 
-    internal CellPrediction(IReadOnlyList<string> labels, string positiveLabel, float[] scores, string modelVersion, Imaging.InputWarnings inputWarnings = Imaging.InputWarnings.None)
+    internal CellPrediction(IReadOnlyList<string> labels, string positiveLabel, float[] scores, string modelVersion, Imaging.InputWarnings inputWarnings = Imaging.InputWarnings.None,
+        int scoredViews = 1)
     {
+        ScoredViews = scoredViews;
         InputWarnings = inputWarnings;
         _scores = scores;
         Labels = labels;
@@ -44,6 +46,12 @@ public sealed class CellPrediction
     /// it looks like them). Any warning means the confidence overstates how sure the prediction is.
     /// </summary>
     public Imaging.InputWarnings InputWarnings { get; }
+
+    /// <summary>
+    /// How many views of the image the scores average: 1, or 8 (<see cref="ScoringViews.Dihedral"/>, asked for or
+    /// built into the model's graph).
+    /// </summary>
+    public int ScoredViews { get; }
 
     /// <summary>The version of the model that produced this prediction (see <see cref="Models.ModelInfo.Version"/>).</summary>
     public string ModelVersion { get; }

@@ -25,6 +25,20 @@ public sealed class MalariaClassifierOptions
     /// <summary>Images per model run in batch calls. Default: 32.</summary>
     public int BatchSize { get; set; } = 32;
 
+    /// <summary>
+    /// The views of each image a prediction averages, unless a call asks otherwise (every verb takes <c>views</c>):
+    /// <see cref="ScoringViews.Single"/> (one model run per image) or <see cref="ScoringViews.Dihedral"/> (the mean of
+    /// its 8 rotations and mirror images: a little more accurate for most models, 8 times the model work). A model
+    /// whose graph already averages views (see <see cref="ModelCardViews"/>) is scored as it is, whatever this says.
+    /// Binds from configuration as <c>"Views": "Dihedral"</c> (or <c>"Single"</c>). Default: <see cref="ScoringViews.Single"/>.
+    /// </summary>
+    public ScoringViews Views { get; set; } = ScoringViews.Single;
+
+    /// <summary>
+    /// Threads that read and decode files ahead of the model in <c>ClassifyBatch(paths)</c>. Default: the processor count.
+    /// </summary>
+    public int DecodeThreads { get; set; } = Environment.ProcessorCount;
+
     /// <summary>How long a watched model file must stay unchanged before it is reloaded. Default: 500 ms.</summary>
     public TimeSpan ReloadDebounce { get; set; } = TimeSpan.FromMilliseconds(500);
 
@@ -50,6 +64,8 @@ public sealed class MalariaClassifierOptions
         ImageLimits.Validate();
         if (MaxEnginesPerModel < 1) throw new ArgumentOutOfRangeException(nameof(MaxEnginesPerModel), MaxEnginesPerModel, "must be at least 1");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
+        if (!Enum.IsDefined(Views)) throw new ArgumentOutOfRangeException(nameof(Views), Views, $"must be {ScoringViews.Single} (1) or {ScoringViews.Dihedral} (8)");
+        if (DecodeThreads < 1) throw new ArgumentOutOfRangeException(nameof(DecodeThreads), DecodeThreads, "must be at least 1");
         if (ReloadDebounce < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReloadDebounce), ReloadDebounce, "must not be negative");
         if (ReloadRetries < 0) throw new ArgumentOutOfRangeException(nameof(ReloadRetries), ReloadRetries, "must not be negative");
         if (ReloadRetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReloadRetryDelay), ReloadRetryDelay, "must not be negative");

@@ -56,6 +56,9 @@ public static class ImageDecoder
         return DecodePixels(data, header, sourceName);
     }
 
+    /// <summary>Decodes data whose header has already been read and checked (<see cref="ImageHeaderReader.Read"/>).</summary>
+    internal static MLImage Decode(ReadOnlySpan<byte> data, ImageHeader header, string sourceName) => DecodePixels(data, header, sourceName);
+
     private static unsafe MLImage DecodePixels(ReadOnlySpan<byte> data, ImageHeader header, string sourceName)
     {
         fixed (byte* pointer = data)

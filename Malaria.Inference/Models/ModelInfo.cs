@@ -36,6 +36,16 @@ public sealed class ModelInfo
     /// <summary>Height in pixels the model resizes images to.</summary>
     public int InputHeight => Card.InputHeight;
 
+    /// <summary>
+    /// How many views a prediction asking for <paramref name="requested"/> is scored with: the graph's own when it
+    /// averages views itself (nothing is added on top), else the requested ones. This is the number a prediction
+    /// reports (<see cref="CellPrediction.ScoredViews"/>).
+    /// </summary>
+    internal int ScoredViews(ScoringViews requested) => Card.ViewsInGraph > 1 ? Card.ViewsInGraph : (int)requested;
+
+    /// <summary>How many views the library itself builds and averages: 1 when the graph already averages them.</summary>
+    internal int ViewsToApply(ScoringViews requested) => Card.ViewsInGraph > 1 ? 1 : (int)requested;
+
     /// <inheritdoc/>
     public override string ToString() => $"{System.IO.Path.GetFileName(Path)} ({Format}, {Version[..12]}, labels {string.Join('/', Labels)})";
 }
