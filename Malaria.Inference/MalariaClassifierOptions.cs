@@ -35,6 +35,14 @@ public sealed class MalariaClassifierOptions
     public ScoringViews Views { get; set; } = ScoringViews.Single;
 
     /// <summary>
+    /// ONNX Runtime threads per model run of an ONNX model: 1 runs each call on its caller's thread, so concurrent
+    /// callers (a service) and the decoding threads of a batch use the other cores; 0 lets ONNX Runtime use one per
+    /// physical core for every run (may suit large models on an otherwise idle machine). Read when a model loads.
+    /// Default: 1.
+    /// </summary>
+    public int OnnxIntraOpThreads { get; set; } = 1;
+
+    /// <summary>
     /// Threads that read and decode files ahead of the model in <c>ClassifyBatch(paths)</c>. Default: the processor count.
     /// </summary>
     public int DecodeThreads { get; set; } = Environment.ProcessorCount;
@@ -65,6 +73,7 @@ public sealed class MalariaClassifierOptions
         if (MaxEnginesPerModel < 1) throw new ArgumentOutOfRangeException(nameof(MaxEnginesPerModel), MaxEnginesPerModel, "must be at least 1");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
         if (!Enum.IsDefined(Views)) throw new ArgumentOutOfRangeException(nameof(Views), Views, $"must be {ScoringViews.Single} (1) or {ScoringViews.Dihedral} (8)");
+        if (OnnxIntraOpThreads < 0) throw new ArgumentOutOfRangeException(nameof(OnnxIntraOpThreads), OnnxIntraOpThreads, "must not be negative (0: one per physical core)");
         if (DecodeThreads < 1) throw new ArgumentOutOfRangeException(nameof(DecodeThreads), DecodeThreads, "must be at least 1");
         if (ReloadDebounce < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReloadDebounce), ReloadDebounce, "must not be negative");
         if (ReloadRetries < 0) throw new ArgumentOutOfRangeException(nameof(ReloadRetries), ReloadRetries, "must not be negative");

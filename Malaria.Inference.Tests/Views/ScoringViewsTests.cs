@@ -154,7 +154,7 @@ public sealed class ScoringViewsTests
     }
 
     [Test]
-    public void Views_other_than_one_or_eight_are_refused_naming_the_setting()
+    public void Views_other_than_one_or_eight_and_thread_counts_out_of_range_are_refused_naming_the_setting()
     {
         var options = new MalariaClassifierOptions { Views = (ScoringViews)4 };
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => MalariaClassifier.LoadDefault(options));
@@ -165,6 +165,8 @@ public sealed class ScoringViewsTests
         Assert.That(() => classifier.Classify(image, (ScoringViews)2), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Dihedral"));
         Assert.That(() => MalariaClassifier.LoadDefault(new MalariaClassifierOptions { DecodeThreads = 0 }),
             Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo(nameof(MalariaClassifierOptions.DecodeThreads)));
+        Assert.That(() => MalariaClassifier.LoadDefault(new MalariaClassifierOptions { OnnxIntraOpThreads = -1 }),
+            Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo(nameof(MalariaClassifierOptions.OnnxIntraOpThreads)));
     }
 
     [Test]

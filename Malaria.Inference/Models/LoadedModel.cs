@@ -24,8 +24,10 @@ internal abstract class LoadedModel : IDisposable
     }
 
     /// <summary>Checks the card, then builds the model from the bytes.</summary>
+    /// <param name="files">The model and its card.</param>
+    /// <param name="onnxIntraOpThreads">ONNX Runtime threads per model run (<see cref="MalariaClassifierOptions.OnnxIntraOpThreads"/>).</param>
     /// <exception cref="ModelLoadException">The card is invalid or the model breaks its contract.</exception>
-    public static LoadedModel Load(ModelFiles files)
+    public static LoadedModel Load(ModelFiles files, int onnxIntraOpThreads = 1)
     {
         ModelCard card;
         try { card = ModelCard.Parse(Encoding.UTF8.GetString(files.Card), files.CardSource); }
@@ -34,6 +36,6 @@ internal abstract class LoadedModel : IDisposable
             throw new ModelLoadException(files.Source, $"its model card '{files.CardSource}' has no input size (inputWidth/inputHeight).");
 
         var info = new ModelInfo(files.Source, files.Format, files.Version, card, DateTimeOffset.UtcNow);
-        return files.Format == ModelFormat.MlNetZip ? MlNetModel.Load(info, files.Model) : OnnxModel.Load(info, files.Model);
+        return files.Format == ModelFormat.MlNetZip ? MlNetModel.Load(info, files.Model) : OnnxModel.Load(info, files.Model, onnxIntraOpThreads);
     }
 }

@@ -42,12 +42,12 @@ internal sealed class OnnxModel : LoadedModel
         _hasCamPreRelu = hasCamPreRelu;
     }
 
-    public static OnnxModel Load(ModelInfo info, byte[] bytes)
+    public static OnnxModel Load(ModelInfo info, byte[] bytes, int intraOpThreads = 1)
     {
         InferenceSession session;
         try
         {
-            using var options = OnnxSessionSettings.Create();
+            using var options = OnnxSessionSettings.Create(intraOpThreads);
             session = new InferenceSession(bytes, options);
         }
         catch (OnnxRuntimeException ex) { throw new ModelLoadException(info.Path, $"not a readable ONNX graph ({ex.Message}).", ex); }
@@ -96,7 +96,29 @@ internal sealed class OnnxModel : LoadedModel
         private float[] _buffer = [];
         private float[] _upright = [];
 
-        public override float[] Score(MLImage image, int views) => ScoreBatch([image], views)[0];
+        // One image, one view (the common call): input and output tensors made once per engine over its own arrays,
+        // so a call allocates nothing in ONNX Runtime and copies no more than the tensor fill and the scores.
+        private readonly string[] _inputNames = [model._inputName];
+        private static readonly string[] ProbabilitiesOnly = [ProbabilitiesOutput];
+        private float[] _singleInput = [];
+        private float[] _singleOutput = [];
+        private OrtValue? _singleInputValue;
+        private OrtValue? _singleOutputValue;
+
+        public override float[] Score(MLImage image, int views)
+        {
+            if (views != 1) return ScoreBatch([image], views)[0];
+            if (_singleInputValue is null)
+            {
+                _singleInput = new float[3 * _width * _height];
+                _singleOutput = new float[_labels];
+                _singleInputValue = OrtValue.CreateTensorValueFromMemory(_singleInput, [1, 3, _height, _width]);
+                _singleOutputValue = OrtValue.CreateTensorValueFromMemory(_singleOutput, [1, _labels]);
+            }
+            TensorPreprocessor.FillChw(image, _singleInput, _width, _height);
+            model._session.Run(model._runOptions, _inputNames, [_singleInputValue], ProbabilitiesOnly, [_singleOutputValue!]);
+            return (float[])_singleOutput.Clone();
+        }
 
         public override float[][] ScoreBatch(IReadOnlyList<MLImage> images, int views)
         {
@@ -202,6 +224,8 @@ internal sealed class OnnxModel : LoadedModel
 
         public override void Dispose()
         {
+            _singleInputValue?.Dispose();
+            _singleOutputValue?.Dispose();
             _buffer = [];
             _upright = [];
         }

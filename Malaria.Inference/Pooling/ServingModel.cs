@@ -42,7 +42,7 @@ internal sealed class ServingModel : IDisposable
         _logger = logger;
         _reloaded = reloaded;
         _reloadFailed = reloadFailed;
-        _current = new ModelGeneration(LoadedModel.Load(source.Read()), options.MaxEnginesPerModel);
+        _current = new ModelGeneration(LoadedModel.Load(source.Read(), options.OnnxIntraOpThreads), options.MaxEnginesPerModel);
         try
         {
             if (watchForChanges && source.FilePath is { } path)
@@ -149,7 +149,7 @@ internal sealed class ServingModel : IDisposable
             try
             {
                 var files = _source.Read();
-                return files.Version == servingVersion ? null : LoadedModel.Load(files);
+                return files.Version == servingVersion ? null : LoadedModel.Load(files, _options.OnnxIntraOpThreads);
             }
             catch (Exception ex) when (attempt < _options.ReloadRetries && (ex is IOException or UnauthorizedAccessException || Stamp() != before))
             {
