@@ -47,8 +47,12 @@ public class ViewsBenchmarks
         _paths = Enumerable.Range(0, Files).Select(i => WritePng(Path.Combine(_folder, $"cell{i:000}.png"), i)).ToArray();
         _png = _paths[0];
 
-        _oneViewSession = new InferenceSession(OneViewModelPath);
-        _graphViewsSession = new InferenceSession(DefaultModelBytes());
+        // The floor runs with the library's session settings (OnnxSessionSettings, OnnxIntraOpThreads 1).
+        using (var options = LibrarySessionOptions())
+        {
+            _oneViewSession = new InferenceSession(OneViewModelPath, options);
+            _graphViewsSession = new InferenceSession(DefaultModelBytes(), options);
+        }
         var random = new Random(3);
         var pixels = new float[RawBatch * 3 * 64 * 64];
         for (var i = 0; i < pixels.Length; i++) pixels[i] = random.Next(256);
@@ -112,6 +116,16 @@ public class ViewsBenchmarks
         using var outputs = session.Run(new RunOptions(), ["input"], [_tensor64], ["probabilities"]);
         return outputs[0].GetTensorDataAsSpan<float>()[0];
     }
+
+    /// <summary>The settings the library gives its ONNX sessions (see Malaria.Inference's OnnxSessionSettings).</summary>
+    public static SessionOptions LibrarySessionOptions() => new()
+    {
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        InterOpNumThreads = 1,
+        IntraOpNumThreads = 1,
+        EnableMemoryPattern = false,
+    };
 
     /// <summary>The built-in model's bytes, as the package embeds them.</summary>
     private static byte[] DefaultModelBytes()
