@@ -224,8 +224,9 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
                     PreparedImage? next;
                     long cost;
                     try { state = pipeline.Next(holding: chunk.Count > 0, out next, out cost); }
-                    catch (Exception ex) when (ex is InvalidImageException or FileNotFoundException or IOException or UnauthorizedAccessException or ArgumentException)
+                    catch (Exception ex)
                     {
+                        // A file's or the listing's own failure, never the engine's.
                         return (predictions, ExceptionDispatchInfo.Capture(ex));
                     }
                     if (state == DecodePipeline<PreparedImage>.State.End) break;
