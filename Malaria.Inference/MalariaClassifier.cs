@@ -204,7 +204,7 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
         {
             var predictions = new List<CellPrediction>();
             using var pipeline = new DecodePipeline<PreparedImage>(imagePaths, (path, bytes, header) => PrepareFile(model, path, bytes, header),
-                _options.ImageLimits, window: 2 * _options.BatchSize, workers: _options.DecodeThreads);
+                _options.ImageLimits, window: 2 * _options.BatchSize, workers: DecodeWorkers(imagePaths));
             var chunk = new List<PreparedImage>(_options.BatchSize);
             long held = 0;
             void ScoreChunk()
@@ -255,6 +255,10 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
         MalariaInferenceMetrics.RecordBatch(Name, results, Stopwatch.GetElapsedTime(started).TotalSeconds);
         return results;
     }
+
+    /// <summary>No more decoding threads than files, when the count is known without enumerating.</summary>
+    private int DecodeWorkers(IEnumerable<string> paths) =>
+        paths.TryGetNonEnumeratedCount(out var count) ? Math.Clamp(count, 1, _options.DecodeThreads) : _options.DecodeThreads;
 
     /// <summary>A decoded file as the model will score it (framed and resized), with its input warnings.</summary>
     private sealed class PreparedImage(MLImage image, InputWarnings warnings) : IDisposable
