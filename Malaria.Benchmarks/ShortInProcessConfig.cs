@@ -18,6 +18,7 @@ public sealed class ShortInProcessConfig : ManualConfig
         AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory);
         Options |= ConfigOptions.JoinSummary;
         AddColumnProvider(BenchmarkDotNet.Columns.DefaultColumnProviders.Instance);
+        AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Median);
         AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default);
         AddExporter(BenchmarkDotNet.Exporters.MarkdownExporter.GitHub);
     }

@@ -46,7 +46,7 @@ internal static class TinyOnnxModel
         return model.ToArray();
     }
 
-    private static Proto Node(string op, string[] inputs, string[] outputs, params Proto[] attributes)
+    internal static Proto Node(string op, string[] inputs, string[] outputs, params Proto[] attributes)
     {
         var node = new Proto();
         foreach (var i in inputs) node.String(1, i);
@@ -56,7 +56,7 @@ internal static class TinyOnnxModel
         return node;
     }
 
-    private static Proto Int(string name, long value)
+    internal static Proto Int(string name, long value)
     {
         var a = new Proto();
         a.String(1, name);
@@ -65,7 +65,7 @@ internal static class TinyOnnxModel
         return a;
     }
 
-    private static Proto Ints(string name, params long[] values)
+    internal static Proto Ints(string name, params long[] values)
     {
         var a = new Proto();
         a.String(1, name);
@@ -74,7 +74,7 @@ internal static class TinyOnnxModel
         return a;
     }
 
-    private static Proto Tensor(string name, long[] dims, float[] values)
+    internal static Proto Tensor(string name, long[] dims, float[] values)
     {
         var t = new Proto();
         foreach (var d in dims) t.Varint(1, (ulong)d);
@@ -86,7 +86,7 @@ internal static class TinyOnnxModel
         return t;
     }
 
-    private static Proto ValueInfo(string name, object[] dims)
+    internal static Proto ValueInfo(string name, object[] dims)
     {
         var shape = new Proto();
         foreach (var d in dims)
@@ -107,7 +107,7 @@ internal static class TinyOnnxModel
     }
 
     /// <summary>Just enough protobuf: varints and length-delimited fields.</summary>
-    private sealed class Proto
+    internal sealed class Proto
     {
         private readonly MemoryStream _stream = new();
 

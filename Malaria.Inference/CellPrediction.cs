@@ -15,6 +15,7 @@ public sealed class CellPrediction
     internal CellPrediction(DecisionRule rule, float[] calibratedScores, string modelVersion, Imaging.InputWarnings inputWarnings = Imaging.InputWarnings.None)
     {
         _rule = rule;
+        ScoredViews = rule.Views;
         InputWarnings = inputWarnings;
         _scores = calibratedScores;
         Labels = rule.Card.Labels;
@@ -74,6 +75,12 @@ public sealed class CellPrediction
     /// it looks like them). Any warning means the confidence overstates how sure the prediction is.
     /// </summary>
     public Imaging.InputWarnings InputWarnings { get; }
+
+    /// <summary>
+    /// How many views of the image the scores average: 1, or 8 (<see cref="ScoringViews.Dihedral"/>, asked for or
+    /// built into the model's graph).
+    /// </summary>
+    public int ScoredViews { get; }
 
     /// <summary>The version of the model that produced this prediction (see <see cref="Models.ModelInfo.Version"/>).</summary>
     public string ModelVersion { get; }

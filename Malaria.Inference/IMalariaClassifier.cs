@@ -9,6 +9,10 @@ namespace Malaria.Inference;
 /// interface (dependency injection registers it for the model named <c>default</c>) so your code can be tested with
 /// a fake.
 /// </summary>
+/// <remarks>
+/// Every verb takes <c>views</c>: the views of the image to average (<see cref="ScoringViews"/>); null uses
+/// <see cref="MalariaClassifierOptions.Views"/>. A model whose graph already averages views is scored as it is.
+/// </remarks>
 public interface IMalariaClassifier
 {
     /// <summary>The model's name (its pool name, or the file name without extension).</summary>
@@ -27,41 +31,41 @@ public interface IMalariaClassifier
     bool CanExplain { get; }
 
     /// <summary>Classifies a decoded image. The image is not disposed.</summary>
-    CellPrediction Classify(MLImage image);
+    CellPrediction Classify(MLImage image, ScoringViews? views = null);
 
     /// <summary>Classifies an image file (PNG, JPEG or BMP).</summary>
-    CellPrediction Classify(string imagePath);
+    CellPrediction Classify(string imagePath, ScoringViews? views = null);
 
     /// <summary>Classifies an encoded image read from a stream (to its end).</summary>
-    CellPrediction Classify(Stream imageStream, string? sourceName = null);
+    CellPrediction Classify(Stream imageStream, string? sourceName = null, ScoringViews? views = null);
 
     /// <summary>Classifies an encoded image held in memory.</summary>
-    CellPrediction Classify(ReadOnlyMemory<byte> encodedImage, string? sourceName = null);
+    CellPrediction Classify(ReadOnlyMemory<byte> encodedImage, string? sourceName = null, ScoringViews? views = null);
 
     /// <summary>Reads an encoded image from a stream asynchronously (as ASP.NET Core request bodies must be read), then classifies it.</summary>
-    Task<CellPrediction> ClassifyAsync(Stream imageStream, string? sourceName = null, CancellationToken cancellationToken = default);
+    Task<CellPrediction> ClassifyAsync(Stream imageStream, string? sourceName = null, ScoringViews? views = null, CancellationToken cancellationToken = default);
 
     /// <summary>Classifies decoded images in batched model runs; results keep the input order.</summary>
-    IReadOnlyList<CellPrediction> ClassifyBatch(IReadOnlyList<MLImage> images);
+    IReadOnlyList<CellPrediction> ClassifyBatch(IReadOnlyList<MLImage> images, ScoringViews? views = null);
 
     /// <summary>Decodes and classifies image files in batched model runs; results keep the input order.</summary>
-    IReadOnlyList<CellPrediction> ClassifyBatch(IEnumerable<string> imagePaths);
+    IReadOnlyList<CellPrediction> ClassifyBatch(IEnumerable<string> imagePaths, ScoringViews? views = null);
 
     /// <summary>Classifies a decoded image and computes the Grad-CAM heatmap of <paramref name="targetLabel"/> (default: the predicted label).</summary>
-    CellExplanation Explain(MLImage image, string? targetLabel = null);
+    CellExplanation Explain(MLImage image, string? targetLabel = null, ScoringViews? views = null);
 
     /// <summary>Explains an image file.</summary>
-    CellExplanation Explain(string imagePath, string? targetLabel = null);
+    CellExplanation Explain(string imagePath, string? targetLabel = null, ScoringViews? views = null);
 
     /// <summary>Explains an encoded image read from a stream.</summary>
-    CellExplanation Explain(Stream imageStream, string? sourceName = null, string? targetLabel = null);
+    CellExplanation Explain(Stream imageStream, string? sourceName = null, string? targetLabel = null, ScoringViews? views = null);
 
     /// <summary>Explains an encoded image held in memory.</summary>
-    CellExplanation Explain(ReadOnlyMemory<byte> encodedImage, string? sourceName = null, string? targetLabel = null);
+    CellExplanation Explain(ReadOnlyMemory<byte> encodedImage, string? sourceName = null, string? targetLabel = null, ScoringViews? views = null);
 
     /// <summary>Reads an encoded image from a stream asynchronously, then explains it.</summary>
-    Task<CellExplanation> ExplainAsync(Stream imageStream, string? sourceName = null, string? targetLabel = null, CancellationToken cancellationToken = default);
+    Task<CellExplanation> ExplainAsync(Stream imageStream, string? sourceName = null, string? targetLabel = null, ScoringViews? views = null, CancellationToken cancellationToken = default);
 
     /// <summary>Explains image files in order, each against its predicted label.</summary>
-    IReadOnlyList<CellExplanation> ExplainBatch(IEnumerable<string> imagePaths);
+    IReadOnlyList<CellExplanation> ExplainBatch(IEnumerable<string> imagePaths, ScoringViews? views = null);
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using Malaria.Inference.Batching;
 using Malaria.Inference.Diagnostics;
 using Malaria.Inference.Explainability;
 using Malaria.Inference.Imaging;
@@ -92,15 +94,16 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
     public bool CanExplain => _serving.Run((_, engine) => engine.CanExplain);
 
     /// <inheritdoc/>
-    public CellPrediction Classify(MLImage image)
+    public CellPrediction Classify(MLImage image, ScoringViews? views = null)
     {
         ArgumentNullException.ThrowIfNull(image);
+        var requested = Requested(views);
         var started = Stopwatch.GetTimestamp();
         using var normalized = Normalize(image, out var warnings);
         var prediction = _serving.Run((model, engine) =>
         {
             using var prepared = Prepare(model, normalized ?? image);
-            return ToPrediction(model, engine.Score(prepared ?? normalized ?? image), warnings);
+            return ToPrediction(model, engine.Score(prepared ?? normalized ?? image, model.ViewsToApply(requested)), warnings, model.ScoredViewsFor(requested));
         });
         MalariaInferenceMetrics.RecordPrediction(Name, prediction.Label, Stopwatch.GetElapsedTime(started).TotalSeconds, "classify");
         return prediction;
@@ -109,47 +112,50 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
     /// <inheritdoc/>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidImageException">The file is not a usable image; the message names it.</exception>
-    public CellPrediction Classify(string imagePath)
+    public CellPrediction Classify(string imagePath, ScoringViews? views = null)
     {
         using var image = DecodeFile(imagePath);
-        return Classify(image);
+        return Classify(image, views);
     }
 
     /// <inheritdoc/>
     /// <param name="imageStream">PNG, JPEG or BMP bytes.</param>
     /// <param name="sourceName">Named in error messages (e.g. the upload's file name).</param>
+    /// <param name="views">The views to average; null: <see cref="MalariaClassifierOptions.Views"/>.</param>
     /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
-    public CellPrediction Classify(Stream imageStream, string? sourceName = null)
+    public CellPrediction Classify(Stream imageStream, string? sourceName = null, ScoringViews? views = null)
     {
         using var image = Decode(imageStream, sourceName);
-        return Classify(image);
+        return Classify(image, views);
     }
 
     /// <inheritdoc/>
     /// <remarks>The model run itself is synchronous CPU work.</remarks>
     /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
-    public async Task<CellPrediction> ClassifyAsync(Stream imageStream, string? sourceName = null, CancellationToken cancellationToken = default)
+    public async Task<CellPrediction> ClassifyAsync(Stream imageStream, string? sourceName = null, ScoringViews? views = null, CancellationToken cancellationToken = default)
     {
         using var image = await DecodeAsync(imageStream, sourceName, cancellationToken).ConfigureAwait(false);
-        return Classify(image);
+        return Classify(image, views);
     }
 
     /// <inheritdoc/>
     /// <param name="encodedImage">PNG, JPEG or BMP bytes.</param>
     /// <param name="sourceName">Named in error messages.</param>
+    /// <param name="views">The views to average; null: <see cref="MalariaClassifierOptions.Views"/>.</param>
     /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
-    public CellPrediction Classify(ReadOnlyMemory<byte> encodedImage, string? sourceName = null)
+    public CellPrediction Classify(ReadOnlyMemory<byte> encodedImage, string? sourceName = null, ScoringViews? views = null)
     {
         using var image = Decode(encodedImage, sourceName);
-        return Classify(image);
+        return Classify(image, views);
     }
 
     /// <summary>
     /// Classifies decoded images in model runs of <see cref="MalariaClassifierOptions.BatchSize"/>; results keep the
     /// input order and all come from the same model, even if a reload happens meanwhile.
     /// </summary>
-    public IReadOnlyList<CellPrediction> ClassifyBatch(IReadOnlyList<MLImage> images)
+    public IReadOnlyList<CellPrediction> ClassifyBatch(IReadOnlyList<MLImage> images, ScoringViews? views = null)
     {
+        var requested = Requested(views);
         ArgumentNullException.ThrowIfNull(images);
         for (var i = 0; i < images.Count; i++)
             if (images[i] is null) throw new ArgumentException($"Image {i} of the batch is null.", nameof(images));
@@ -166,8 +172,8 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
                 var prepared = chunk.Select((image, i) => Prepare(model, normalized[i] ?? image)).ToList();
                 try
                 {
-                    var scored = engine.ScoreBatch(prepared.Select((p, i) => p ?? normalized[i] ?? chunk[i]).ToList());
-                    for (var i = 0; i < scored.Length; i++) predictions.Add(ToPrediction(model, scored[i], warnings[i]));
+                    var scored = engine.ScoreBatch(prepared.Select((p, i) => p ?? normalized[i] ?? chunk[i]).ToList(), model.ViewsToApply(requested));
+                    for (var i = 0; i < scored.Length; i++) predictions.Add(ToPrediction(model, scored[i], warnings[i], model.ScoredViewsFor(requested)));
                 }
                 finally
                 {
@@ -182,59 +188,120 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
     }
 
     /// <summary>
-    /// Decodes and classifies image files in batches of at most <see cref="MalariaClassifierOptions.BatchSize"/>
-    /// images and <see cref="ImageLimits.MaxBatchDecodedBytes"/> of decoded pixels; results keep the input order. A
-    /// file that is not a usable image fails the call with an <see cref="InvalidImageException"/> naming it.
+    /// Decodes and classifies image files; results keep the input order and all come from the same model. Files are
+    /// read, decoded and prepared on every core while the model scores the ones before them, in runs of at most
+    /// <see cref="MalariaClassifierOptions.BatchSize"/> images; at most twice that many files are read ahead, and the
+    /// decoded pixels held stay within <see cref="ImageLimits.MaxBatchDecodedBytes"/>. A file that is not a usable
+    /// image fails the call with an <see cref="InvalidImageException"/> naming it (the first such file in input order).
     /// </summary>
-    public IReadOnlyList<CellPrediction> ClassifyBatch(IEnumerable<string> imagePaths)
+    public IReadOnlyList<CellPrediction> ClassifyBatch(IEnumerable<string> imagePaths, ScoringViews? views = null)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
-        var results = new List<CellPrediction>();
-        var images = new List<MLImage>();
-        // Bounds what a batch of large images holds at once: the batch is scored early rather than grown.
-        var budget = new DecodedMemoryBudget(_options.ImageLimits.MaxBatchDecodedBytes);
-        void ScoreAndRelease()
+        var requested = Requested(views);
+        var started = Stopwatch.GetTimestamp();
+        // A bad file is not the engine's failure: it is carried out of the run and thrown after the engine is returned.
+        var (results, failure) = _serving.Run((model, engine) =>
         {
-            results.AddRange(ClassifyBatch(images));
-            foreach (var image in images) image.Dispose();
-            images.Clear();
-            budget.Clear();
+            var predictions = new List<CellPrediction>();
+            using var pipeline = new DecodePipeline<PreparedImage>(imagePaths, (path, bytes, header) => PrepareFile(model, path, bytes, header),
+                _options.ImageLimits, window: 2 * _options.BatchSize, workers: DecodeWorkers(imagePaths));
+            var chunk = new List<PreparedImage>(_options.BatchSize);
+            long held = 0;
+            void ScoreChunk()
+            {
+                var scored = engine.ScoreBatch(chunk.Select(c => c.Image).ToList(), model.ViewsToApply(requested));
+                for (var i = 0; i < scored.Length; i++) predictions.Add(ToPrediction(model, scored[i], chunk[i].Warnings, model.ScoredViewsFor(requested)));
+                foreach (var image in chunk) image.Dispose();
+                pipeline.Release(held, chunk.Count);
+                chunk.Clear();
+                held = 0;
+            }
+            try
+            {
+                while (true)
+                {
+                    DecodePipeline<PreparedImage>.State state;
+                    PreparedImage? next;
+                    long cost;
+                    try { state = pipeline.Next(holding: chunk.Count > 0, out next, out cost); }
+                    catch (Exception ex)
+                    {
+                        // A file's or the listing's own failure, never the engine's.
+                        return (predictions, ExceptionDispatchInfo.Capture(ex));
+                    }
+                    if (state == DecodePipeline<PreparedImage>.State.End) break;
+                    if (state == DecodePipeline<PreparedImage>.State.ReleaseFirst)
+                    {
+                        ScoreChunk();
+                        continue;
+                    }
+                    chunk.Add(next!);
+                    held += cost;
+                    if (chunk.Count == _options.BatchSize) ScoreChunk();
+                }
+                if (chunk.Count > 0) ScoreChunk();
+                return (predictions, (ExceptionDispatchInfo?)null);
+            }
+            finally
+            {
+                foreach (var image in chunk) image.Dispose();
+            }
+        });
+        if (failure is not null)
+        {
+            if (failure.SourceException is InvalidImageException invalid) MalariaInferenceMetrics.RecordRejected(Name, invalid.Reason);
+            failure.Throw();
         }
+        MalariaInferenceMetrics.RecordBatch(Name, results, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return results;
+    }
+
+    /// <summary>No more decoding threads than files, when the count is known without enumerating.</summary>
+    private int DecodeWorkers(IEnumerable<string> paths) =>
+        paths.TryGetNonEnumeratedCount(out var count) ? Math.Clamp(count, 1, _options.DecodeThreads) : _options.DecodeThreads;
+
+    /// <summary>A decoded file as the model will score it (framed and resized), with its input warnings.</summary>
+    private sealed class PreparedImage(MLImage image, InputWarnings warnings) : IDisposable
+    {
+        public MLImage Image { get; } = image;
+
+        public InputWarnings Warnings { get; } = warnings;
+
+        public void Dispose() => Image.Dispose();
+    }
+
+    /// <summary>Decodes a checked file, frames and resizes it for <paramref name="model"/>, and keeps only the result.</summary>
+    private PreparedImage PrepareFile(ModelInfo model, string path, ReadOnlyMemory<byte> bytes, ImageHeader header)
+    {
+        var decoded = ImageDecoder.Decode(bytes.Span, header, path);
+        MLImage? normalized = null;
+        MLImage? prepared = null;
         try
         {
-            foreach (var path in imagePaths)
-            {
-                var image = DecodeFile(path);
-                try
-                {
-                    if (images.Count == _options.BatchSize || !budget.TryAdd(image.Width, image.Height))
-                    {
-                        ScoreAndRelease();
-                        budget.TryAdd(image.Width, image.Height);
-                    }
-                }
-                catch
-                {
-                    image.Dispose();
-                    throw;
-                }
-                images.Add(image);
-            }
-            if (images.Count > 0) ScoreAndRelease();
-            return results;
+            normalized = Normalize(decoded, out var warnings);
+            prepared = Prepare(model, normalized ?? decoded);
+            var kept = prepared ?? normalized ?? decoded;
+            // Only the image to score is kept: the decoded original and the framed crop go at once.
+            if (!ReferenceEquals(kept, decoded)) decoded.Dispose();
+            if (normalized is not null && !ReferenceEquals(kept, normalized)) normalized.Dispose();
+            return new PreparedImage(kept, warnings);
         }
-        finally
+        catch
         {
-            foreach (var image in images) image.Dispose();
+            prepared?.Dispose();
+            normalized?.Dispose();
+            decoded.Dispose();
+            throw;
         }
     }
 
     /// <inheritdoc/>
     /// <exception cref="NotSupportedException">The model has no class activation output (see <see cref="CanExplain"/>).</exception>
     /// <exception cref="ArgumentException">The model has no label <paramref name="targetLabel"/>.</exception>
-    public CellExplanation Explain(MLImage image, string? targetLabel = null)
+    public CellExplanation Explain(MLImage image, string? targetLabel = null, ScoringViews? views = null)
     {
         ArgumentNullException.ThrowIfNull(image);
+        var requested = Requested(views);
         var started = Stopwatch.GetTimestamp();
         // An isolated cell is explained as the model saw it: the heatmap and overlay are of the isolated crop.
         using var normalized = Normalize(image, out var warnings);
@@ -244,8 +311,8 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
             var labels = model.Labels;
             var target = targetLabel is null ? -1 : IndexOfLabel(labels, targetLabel);
             ClassActivation activation;
-            using (var prepared = Prepare(model, seen)) activation = engine.Explain(prepared ?? seen);
-            var prediction = ToPrediction(model, activation.Scores, warnings);
+            using (var prepared = Prepare(model, seen)) activation = engine.Explain(prepared ?? seen, model.ViewsToApply(requested));
+            var prediction = ToPrediction(model, activation.Scores, warnings, model.ScoredViewsFor(requested));
             if (target < 0) target = IndexOfLabel(labels, prediction.Label);
             var heatmap = Heatmap.FromActivationMap(activation.MapOf(target), activation.MapWidth, activation.MapHeight, seen.Width, seen.Height);
             return new CellExplanation(prediction, labels[target], heatmap, seen);
@@ -256,42 +323,43 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
 
     /// <inheritdoc/>
     /// <exception cref="InvalidImageException">The file is not a usable image; the message names it.</exception>
-    public CellExplanation Explain(string imagePath, string? targetLabel = null)
+    public CellExplanation Explain(string imagePath, string? targetLabel = null, ScoringViews? views = null)
     {
         using var image = DecodeFile(imagePath);
-        return Explain(image, targetLabel);
+        return Explain(image, targetLabel, views);
     }
 
     /// <inheritdoc/>
     /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
-    public CellExplanation Explain(Stream imageStream, string? sourceName = null, string? targetLabel = null)
+    public CellExplanation Explain(Stream imageStream, string? sourceName = null, string? targetLabel = null, ScoringViews? views = null)
     {
         using var image = Decode(imageStream, sourceName);
-        return Explain(image, targetLabel);
+        return Explain(image, targetLabel, views);
     }
 
     /// <inheritdoc/>
     /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
-    public CellExplanation Explain(ReadOnlyMemory<byte> encodedImage, string? sourceName = null, string? targetLabel = null)
+    public CellExplanation Explain(ReadOnlyMemory<byte> encodedImage, string? sourceName = null, string? targetLabel = null, ScoringViews? views = null)
     {
         using var image = Decode(encodedImage, sourceName);
-        return Explain(image, targetLabel);
+        return Explain(image, targetLabel, views);
     }
 
     /// <inheritdoc/>
     /// <exception cref="InvalidImageException">The data is not a usable image.</exception>
-    public async Task<CellExplanation> ExplainAsync(Stream imageStream, string? sourceName = null, string? targetLabel = null, CancellationToken cancellationToken = default)
+    public async Task<CellExplanation> ExplainAsync(Stream imageStream, string? sourceName = null, string? targetLabel = null, ScoringViews? views = null, CancellationToken cancellationToken = default)
     {
         using var image = await DecodeAsync(imageStream, sourceName, cancellationToken).ConfigureAwait(false);
-        return Explain(image, targetLabel);
+        return Explain(image, targetLabel, views);
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<CellExplanation> ExplainBatch(IEnumerable<string> imagePaths)
+    public IReadOnlyList<CellExplanation> ExplainBatch(IEnumerable<string> imagePaths, ScoringViews? views = null)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
+        Requested(views);
         // Explanations run one image at a time: the maps are small, and each needs its own image kept for the overlay.
-        return imagePaths.Select(path => Explain(path)).ToList();
+        return imagePaths.Select(path => Explain(path, views: views)).ToList();
     }
 
     /// <summary>
@@ -350,8 +418,18 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
         throw new ArgumentException($"The model has no label '{label}'; its labels are {string.Join(", ", labels)}.", nameof(label));
     }
 
-    private static CellPrediction ToPrediction(ModelInfo model, float[] scores, InputWarnings warnings) =>
-        CellPrediction.FromModelScores(model.Rule, scores, model.Version, warnings);
+    /// <summary>Turns a model's scores into a prediction; <paramref name="scoredViews"/> is how many views they average (1 or 8).</summary>
+    private static CellPrediction ToPrediction(ModelInfo model, float[] scores, InputWarnings warnings, int scoredViews) =>
+        CellPrediction.FromModelScores(model.RuleFor(scoredViews), scores, model.Version, warnings);
+
+    /// <summary>The views a call asks for: its own, else the options'.</summary>
+    private ScoringViews Requested(ScoringViews? views)
+    {
+        var requested = views ?? _options.Views;
+        if (!Enum.IsDefined(requested))
+            throw new ArgumentOutOfRangeException(nameof(views), requested, $"Views must be {ScoringViews.Single} (1) or {ScoringViews.Dihedral} (8).");
+        return requested;
+    }
 
     /// <summary>
     /// Checks the input against the training domain and, when <see cref="MalariaClassifierOptions.FrameCrops"/> is on

@@ -32,6 +32,28 @@ public sealed class MalariaClassifierOptions
     /// <summary>Images per model run in batch calls. Default: 32.</summary>
     public int BatchSize { get; set; } = 32;
 
+    /// <summary>
+    /// The views of each image a prediction averages, unless a call asks otherwise (every verb takes <c>views</c>):
+    /// <see cref="ScoringViews.Single"/> (one model run per image) or <see cref="ScoringViews.Dihedral"/> (the mean of
+    /// its 8 rotations and mirror images: a little more accurate for most models, 8 times the model work). A model
+    /// whose graph already averages views (see <see cref="ModelCardViews"/>) is scored as it is, whatever this says.
+    /// Binds from configuration as <c>"Views": "Dihedral"</c> (or <c>"Single"</c>). Default: <see cref="ScoringViews.Single"/>.
+    /// </summary>
+    public ScoringViews Views { get; set; } = ScoringViews.Single;
+
+    /// <summary>
+    /// ONNX Runtime threads per model run of an ONNX model: 1 runs each call on its caller's thread, so concurrent
+    /// callers (a service) and the decoding threads of a batch use the other cores; 0 lets ONNX Runtime use one per
+    /// physical core for every run (may suit large models on an otherwise idle machine). Read when a model loads.
+    /// Default: 1.
+    /// </summary>
+    public int OnnxIntraOpThreads { get; set; } = 1;
+
+    /// <summary>
+    /// Threads that read and decode files ahead of the model in <c>ClassifyBatch(paths)</c>. Default: the processor count.
+    /// </summary>
+    public int DecodeThreads { get; set; } = Environment.ProcessorCount;
+
     /// <summary>How long a watched model file must stay unchanged before it is reloaded. Default: 500 ms.</summary>
     public TimeSpan ReloadDebounce { get; set; } = TimeSpan.FromMilliseconds(500);
 
@@ -72,6 +94,9 @@ public sealed class MalariaClassifierOptions
         if (OperatingPoint is not null && string.IsNullOrWhiteSpace(OperatingPoint))
             throw new ArgumentException("OperatingPoint is blank; leave it null for the model card's default.", nameof(OperatingPoint));
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
+        if (!Enum.IsDefined(Views)) throw new ArgumentOutOfRangeException(nameof(Views), Views, $"must be {ScoringViews.Single} (1) or {ScoringViews.Dihedral} (8)");
+        if (OnnxIntraOpThreads < 0) throw new ArgumentOutOfRangeException(nameof(OnnxIntraOpThreads), OnnxIntraOpThreads, "must not be negative (0: one per physical core)");
+        if (DecodeThreads < 1) throw new ArgumentOutOfRangeException(nameof(DecodeThreads), DecodeThreads, "must be at least 1");
         if (ReloadDebounce < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReloadDebounce), ReloadDebounce, "must not be negative");
         if (ReloadRetries < 0) throw new ArgumentOutOfRangeException(nameof(ReloadRetries), ReloadRetries, "must not be negative");
         if (ReloadRetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReloadRetryDelay), ReloadRetryDelay, "must not be negative");

@@ -35,6 +35,24 @@ public sealed class ModelCard
     /// <summary>The <see cref="Resizing"/> value of models trained on smoothly resized images (the TorchSharp networks).</summary>
     public const string SmoothResizing = "smooth";
 
+    /// <summary>
+    /// How many views the graph averages itself and how many the model was validated with (see
+    /// <see cref="ModelCardViews"/>); null on cards written before the section existed (read from
+    /// <see cref="Properties"/> then: <see cref="ViewsInGraph"/>).
+    /// </summary>
+    public ModelCardViews? Views { get; set; }
+
+    /// <summary>
+    /// Views the graph averages itself: <see cref="Views"/> when present, else 8 for an older card whose properties
+    /// say the graph averages them (<c>"views": "8"</c>, or <c>"averageViewsAtPrediction": "True"</c> for an ML.NET zip
+    /// with a view-averaging backbone), else 1.
+    /// </summary>
+    internal int ViewsInGraph =>
+        Views?.InGraph
+        ?? (Properties is { } p && ((p.TryGetValue("views", out var views) && views.Trim() == "8")
+            || (p.TryGetValue("averageViewsAtPrediction", out var backbone) && string.Equals(backbone.Trim(), "true", StringComparison.OrdinalIgnoreCase)))
+            ? 8 : 1);
+
     /// <summary>Which trainer produced the model (e.g. <c>mobilenetv2-features</c>, <c>cnn</c>).</summary>
     public string? Trainer { get; set; }
 
@@ -128,6 +146,7 @@ public sealed class ModelCard
             throw new InvalidDataException($"Model card '{source}' names positive label '{PositiveLabel}', which is not one of its labels ({string.Join(", ", Labels)}).");
         if (InputWidth < 0 || InputHeight < 0)
             throw new InvalidDataException($"Model card '{source}' has a negative input size ({InputWidth} x {InputHeight}).");
+        Views?.Validate(source);
         ValidateCalibration(source);
         ValidateOperatingPoints(source);
     }

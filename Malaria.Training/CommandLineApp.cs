@@ -32,6 +32,7 @@ public static class CommandLineApp
             CompareCrossValidationsCommand.Create(),
             RobustnessCommand.Create(),
             ScoreCommand.Create(),
+            CalibrateCommand.Create(),
         };
         // No command at all: the default job (find or download the data, split, train, export, evaluate).
         root.SetAction((_, cancellationToken) => Task.FromResult(DefaultJob.Run(cancellationToken)));

@@ -77,7 +77,7 @@ public sealed class PredictionEnginePoolTests
         Assert.That(reloaded.Current.Version, Is.EqualTo(classifier.Version).And.Not.EqualTo(firstVersion));
         Assert.That(classifier.Classify(red).Label, Is.EqualTo("Uninfected"), "new calls use the new model");
         Assert.That(old.IsDisposed, Is.False, "the old model lives while a call holds it");
-        Assert.That(engine.Engine.Score(red)[0], Is.GreaterThan(0.5f), "the running call still scores with the old model");
+        Assert.That(engine.Engine.Score(red, views: 1)[0], Is.GreaterThan(0.5f), "the running call still scores with the old model");
         Assert.Throws<InvalidOperationException>(() => classifier.CurrentGeneration.Return(engine), "an old engine is never pooled in the new generation");
         old.Return(engine);
         old.Release();

@@ -63,6 +63,26 @@ internal sealed class DecisionRule
         return new DecisionRule(card, views, temperature, point, points, fromCard);
     }
 
+    /// <summary>
+    /// The rules of <paramref name="card"/> for every views count the model can be scored with (the graph's own when it
+    /// averages views itself, else 1 and 8), keyed by views. The rule for <paramref name="defaultViews"/> must resolve
+    /// (its failure is thrown); another is left out when the card does not cover it, and a call asking for those views
+    /// fails then (<see cref="Models.ModelInfo.RuleFor"/>).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The card does not cover <paramref name="defaultViews"/>, or has no such point for them.</exception>
+    public static IReadOnlyDictionary<int, DecisionRule> ResolveAll(ModelCard card, int defaultViews, string? operatingPoint)
+    {
+        var rules = new Dictionary<int, DecisionRule> { [defaultViews] = Resolve(card, defaultViews, operatingPoint) };
+        int[] possible = card.ViewsInGraph > 1 ? [card.ViewsInGraph] : [(int)ScoringViews.Single, (int)ScoringViews.Dihedral];
+        foreach (var views in possible)
+        {
+            if (rules.ContainsKey(views)) continue;
+            try { rules[views] = Resolve(card, views, operatingPoint); }
+            catch (InvalidDataException) { }
+        }
+        return rules;
+    }
+
     /// <summary>The same model and views decided at another of its points.</summary>
     /// <exception cref="ArgumentException">No point of that name.</exception>
     public DecisionRule At(string operatingPoint)

@@ -4,9 +4,8 @@ namespace Malaria.Inference.Decisions;
 internal static class ScoredViews
 {
     /// <summary>
-    /// The views a model scores with as its card describes it: 8 when the trainer wrote the averaging into the model
-    /// (property <c>views</c> = <c>8</c>), else 1. The one place a scoring option of the caller's would plug in.
+    /// The views a card says the model is meant to be scored with: the graph's own when it averages views itself,
+    /// else the recommended views (<c>views.recommended</c>; 1 without them). Evaluations score with these.
     /// </summary>
-    public static int Of(ModelCard card) =>
-        card.Properties is { } properties && properties.TryGetValue("views", out var views) && views.Trim() == "8" ? 8 : 1;
+    public static int Of(ModelCard card) => card.ViewsInGraph > 1 ? card.ViewsInGraph : card.Views?.Recommended ?? 1;
 }

@@ -17,7 +17,19 @@ internal static class BoundedReader
     /// <exception cref="InvalidImageException">More than <paramref name="maxBytes"/> bytes (reason TooLarge).</exception>
     public static ReadOnlyMemory<byte> ReadAll(Stream stream, long maxBytes, string sourceName, string what, long expectedLength = 0)
     {
+        // A file that says its length is read straight into one array with a byte to spare (that byte shows a file
+        // longer than it said); only then, or without a length, in chunks.
+        byte[]? direct = null;
+        var filled = 0;
+        if (expectedLength > 0 && expectedLength <= maxBytes)
+        {
+            direct = new byte[expectedLength + 1];
+            int count;
+            while (filled < direct.Length && (count = stream.Read(direct, filled, direct.Length - filled)) > 0) filled += count;
+            if (filled <= expectedLength) return new ReadOnlyMemory<byte>(direct, 0, filled);
+        }
         using var buffer = NewBuffer(maxBytes, expectedLength);
+        if (direct is not null) Append(buffer, direct, filled, maxBytes, sourceName, what);
         var chunk = new byte[ChunkSize];
         int read;
         while ((read = stream.Read(chunk, 0, NextCount(buffer, maxBytes))) > 0)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.ML.Data;
 using SkiaSharp;
 
@@ -56,6 +57,9 @@ public static class ImageDecoder
         return DecodePixels(data, header, sourceName);
     }
 
+    /// <summary>Decodes data whose header has already been read and checked (<see cref="ImageHeaderReader.Read"/>).</summary>
+    internal static MLImage Decode(ReadOnlySpan<byte> data, ImageHeader header, string sourceName) => DecodePixels(data, header, sourceName);
+
     private static unsafe MLImage DecodePixels(ReadOnlySpan<byte> data, ImageHeader header, string sourceName)
     {
         fixed (byte* pointer = data)
@@ -70,17 +74,32 @@ public static class ImageDecoder
 
             // Premultiplied BGRA then alpha forced to 255 = the image composited over black.
             var target = new SKImageInfo(size.Width, size.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
-            var pixels = new byte[target.BytesSize];
-            SKCodecResult result;
-            fixed (byte* output = pixels) result = codec.GetPixels(target, (IntPtr)output);
-            // The header checks have already found the file complete (PNG chunks up to IEND, JPEG EOI, BMP size), so
-            // running out of data here means the compressed pixel data inside it is damaged, not cut off.
-            if (result == SKCodecResult.IncompleteInput)
-                throw new InvalidImageException(sourceName, InvalidImageReason.Corrupt, $"the {header.Format} pixel data is damaged: it ends before the last row although the file is complete.");
-            if (result != SKCodecResult.Success)
-                throw new InvalidImageException(sourceName, InvalidImageReason.Corrupt, $"the {header.Format} decoder reported {result}.");
-            for (var i = 3; i < pixels.Length; i += 4) pixels[i] = 255;
-            return MLImage.CreateFromPixels(size.Width, size.Height, MLPixelFormat.Bgra32, pixels);
+            // A pooled scratch array: the image copies the pixels, so nothing of the image's size is allocated here.
+            var length = target.BytesSize;
+            var pixels = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                return DecodeInto(codec, target, pixels, length, header, sourceName);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(pixels);
+            }
         }
+    }
+
+    /// <summary>Decodes into <paramref name="pixels"/> (at least <paramref name="length"/> bytes), makes it opaque and wraps a copy as an image.</summary>
+    private static unsafe MLImage DecodeInto(SKCodec codec, SKImageInfo target, byte[] pixels, int length, ImageHeader header, string sourceName)
+    {
+        SKCodecResult result;
+        fixed (byte* output = pixels) result = codec.GetPixels(target, (IntPtr)output);
+        // The header checks have already found the file complete (PNG chunks up to IEND, JPEG EOI, BMP size), so
+        // running out of data here means the compressed pixel data inside it is damaged, not cut off.
+        if (result == SKCodecResult.IncompleteInput)
+            throw new InvalidImageException(sourceName, InvalidImageReason.Corrupt, $"the {header.Format} pixel data is damaged: it ends before the last row although the file is complete.");
+        if (result != SKCodecResult.Success)
+            throw new InvalidImageException(sourceName, InvalidImageReason.Corrupt, $"the {header.Format} decoder reported {result}.");
+        for (var i = 3; i < length; i += 4) pixels[i] = 255;
+        return MLImage.CreateFromPixels(target.Width, target.Height, MLPixelFormat.Bgra32, pixels.AsSpan(0, length));
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.ML.Data;
 using SkiaSharp;
 
@@ -14,21 +13,30 @@ namespace Malaria.Inference.Imaging;
 internal static class SmoothResizer
 {
     /// <summary>A new RGBA image of <paramref name="width"/> x <paramref name="height"/>.</summary>
-    public static MLImage Resize(MLImage image, int width, int height) =>
-        MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, ResizeToRgba(image, width, height));
+    public static MLImage Resize(MLImage image, int width, int height)
+    {
+        using var resized = ResizeBitmap(image, width, height);
+        return MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, resized.GetPixelSpan());
+    }
 
     /// <summary>The resized pixels, row-major RGBA.</summary>
     public static byte[] ResizeToRgba(MLImage image, int width, int height)
+    {
+        using var resized = ResizeBitmap(image, width, height);
+        return resized.GetPixelSpan().ToArray();
+    }
+
+    private static unsafe SKBitmap ResizeBitmap(MLImage image, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(image);
         var colorType = image.PixelFormat == MLPixelFormat.Rgba32 ? SKColorType.Rgba8888 : SKColorType.Bgra8888;
         using var source = new SKBitmap(new SKImageInfo(image.Width, image.Height, colorType, SKAlphaType.Premul));
         var pixels = image.Pixels;
         if (pixels.Length != source.ByteCount) throw new ArgumentException($"Image has {pixels.Length} bytes of pixels; expected {source.ByteCount}.", nameof(image));
-        Marshal.Copy(pixels.ToArray(), 0, source.GetPixels(), pixels.Length);
+        // Straight into the bitmap's memory: no intermediate array.
+        pixels.CopyTo(new Span<byte>((void*)source.GetPixels(), source.ByteCount));
         var target = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var resized = source.Resize(target, SKFilterQuality.Medium)
+        return source.Resize(target, SKFilterQuality.Medium)
             ?? throw new InvalidOperationException($"Skia could not resize a {image.Width} x {image.Height} image to {width} x {height}.");
-        return resized.GetPixelSpan().ToArray();
     }
 }

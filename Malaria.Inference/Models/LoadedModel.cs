@@ -26,8 +26,10 @@ internal abstract class LoadedModel : IDisposable
     /// <summary>Checks the card, then builds the model from the bytes.</summary>
     /// <param name="files">The model and card bytes.</param>
     /// <param name="operatingPoint">The operating point to decide at; null: the card's default.</param>
-    /// <exception cref="ModelLoadException">The card is invalid, names no such operating point, or the model breaks its contract.</exception>
-    public static LoadedModel Load(ModelFiles files, string? operatingPoint = null)
+    /// <param name="views">The views predictions are scored with unless a call asks for others (<see cref="MalariaClassifierOptions.Views"/>).</param>
+    /// <param name="onnxIntraOpThreads">ONNX Runtime threads per model run (<see cref="MalariaClassifierOptions.OnnxIntraOpThreads"/>).</param>
+    /// <exception cref="ModelLoadException">The card is invalid, does not cover the views scored by default, names no such operating point, or the model breaks its contract.</exception>
+    public static LoadedModel Load(ModelFiles files, string? operatingPoint = null, ScoringViews views = ScoringViews.Single, int onnxIntraOpThreads = 1)
     {
         ModelCard card;
         try { card = ModelCard.Parse(Encoding.UTF8.GetString(files.Card), files.CardSource); }
@@ -35,11 +37,11 @@ internal abstract class LoadedModel : IDisposable
         if (card.InputWidth <= 0 || card.InputHeight <= 0)
             throw new ModelLoadException(files.Source, $"its model card '{files.CardSource}' has no input size (inputWidth/inputHeight).");
 
-        Decisions.DecisionRule rule;
-        try { rule = Decisions.DecisionRule.Resolve(card, Decisions.ScoredViews.Of(card), operatingPoint); }
+        IReadOnlyDictionary<int, Decisions.DecisionRule> rules;
+        try { rules = Decisions.DecisionRule.ResolveAll(card, ModelInfo.ScoredViewsFor(card, views), operatingPoint); }
         catch (InvalidDataException ex) { throw new ModelLoadException(files.Source, $"{ex.Message} (card '{files.CardSource}')", ex); }
 
-        var info = new ModelInfo(files.Source, files.Format, files.Version, card, DateTimeOffset.UtcNow, rule);
-        return files.Format == ModelFormat.MlNetZip ? MlNetModel.Load(info, files.Model) : OnnxModel.Load(info, files.Model);
+        var info = new ModelInfo(files.Source, files.Format, files.Version, card, DateTimeOffset.UtcNow, rules, ModelInfo.ScoredViewsFor(card, views));
+        return files.Format == ModelFormat.MlNetZip ? MlNetModel.Load(info, files.Model) : OnnxModel.Load(info, files.Model, onnxIntraOpThreads);
     }
 }

@@ -159,7 +159,9 @@ internal sealed class MlNetModel : LoadedModel
             _batchScoreColumn = _batchScored.Schema[ModelColumns.Score];
         }
 
-        public override float[] Score(MLImage image)
+        public override float[] Score(MLImage image, int views) => views == 1 ? ScoreOne(image) : ScoreBatch([image], views)[0];
+
+        private float[] ScoreOne(MLImage image)
         {
             var owned = ProtectFromResize(image);
             _input.Image = owned ?? image;
@@ -184,7 +186,36 @@ internal sealed class MlNetModel : LoadedModel
                 ? MLImage.CreateFromPixels(image.Width, image.Height, image.PixelFormat, image.Pixels)
                 : null;
 
-        public override float[][] ScoreBatch(IReadOnlyList<MLImage> images)
+        /// <summary>
+        /// With views, each image's views are scored as images in one batch, and averaged as log-probabilities (the
+        /// zip outputs no logits; the softmax of their mean equals that of the mean logits).
+        /// </summary>
+        public override float[][] ScoreBatch(IReadOnlyList<MLImage> images, int views)
+        {
+            if (views == 1) return ScoreImages(images);
+            var expanded = new List<MLImage>(images.Count * views);
+            try
+            {
+                foreach (var image in images) expanded.AddRange(DihedralViews.ImagesOf(image));
+                var scored = ScoreImages(expanded);
+                var labels = _model.Info.Labels.Count;
+                var results = new float[images.Count][];
+                var rows = new float[views * labels];
+                for (var i = 0; i < results.Length; i++)
+                {
+                    for (var v = 0; v < views; v++) CheckedScores(scored[i * views + v]).CopyTo(rows, v * labels);
+                    DihedralViews.LogOf(rows);
+                    results[i] = DihedralViews.MeanScores(rows, labels);
+                }
+                return results;
+            }
+            finally
+            {
+                foreach (var image in expanded) image.Dispose();
+            }
+        }
+
+        private float[][] ScoreImages(IReadOnlyList<MLImage> images)
         {
             // One cursor over the whole batch, not a PredictionEngine call per image.
             var rows = new ImageRow[images.Count];
@@ -224,6 +255,9 @@ internal sealed class MlNetModel : LoadedModel
             finally { _batchSource.Rows = []; }
         }
 
+        private float[] CheckedScores(float[] score) => score.Length == _model.Info.Labels.Count ? score
+            : throw new InvalidOperationException($"Model '{_model.Info.Path}' returned {score.Length} scores for {_model.Info.Labels.Count} labels.");
+
         private float[] Copy(float[]? score)
         {
             if (score is null || score.Length != _model.Info.Labels.Count)
@@ -235,10 +269,37 @@ internal sealed class MlNetModel : LoadedModel
 
         public override bool CanExplain => _model._camShape is not null;
 
-        public override ClassActivation Explain(MLImage image)
+        public override ClassActivation Explain(MLImage image, int views)
         {
             if (_model._camShape is not { } shape)
                 throw new NotSupportedException($"Model '{_model.Info.Path}' has no '{ModelColumns.Cam}' column, so it cannot explain its predictions; only networks exported by this project's trainer have one.");
+            if (views == 1) return ExplainOne(image, shape);
+            if (shape.Height != shape.Width) throw new NotSupportedException($"Model '{_model.Info.Path}' has {shape.Height} x {shape.Width} maps; views need square ones.");
+            // The zip's maps are already rectified: the views' Grad-CAM maps are averaged as they are.
+            var labels = _model.Info.Labels.Count;
+            var viewImages = DihedralViews.ImagesOf(image);
+            try
+            {
+                var logProbabilities = new float[views * labels];
+                var maps = new float[views * labels * shape.Height * shape.Width];
+                for (var v = 0; v < views; v++)
+                {
+                    var one = ExplainOne(viewImages[v], shape);
+                    one.Scores.CopyTo(logProbabilities, v * labels);
+                    one.Maps.CopyTo(maps, v * one.Maps.Length);
+                }
+                DihedralViews.LogOf(logProbabilities);
+                return new ClassActivation(DihedralViews.MeanScores(logProbabilities, labels),
+                    DihedralViews.MeanOfAlignedMaps(maps, labels, shape.Height, rectify: false), shape.Height, shape.Width);
+            }
+            finally
+            {
+                foreach (var view in viewImages) view.Dispose();
+            }
+        }
+
+        private ClassActivation ExplainOne(MLImage image, (int Height, int Width) shape)
+        {
             // Built on first use: most engines only ever classify.
             _camEngine ??= _model._context.Model.CreatePredictionEngine<ImageRow, CamRow>(_model._transformer, _model._inputSchema);
             var owned = ProtectFromResize(image);

@@ -7,33 +7,49 @@ namespace Malaria.Inference.Models;
 /// A bare ONNX classifier: one float input [N,3,H,W] holding RGB values 0..255 (any normalisation lives inside the
 /// graph, as in the exported networks and the MobileNetV2 backbone) and an output named <c>probabilities</c>
 /// [N,labels] in <see cref="ModelCard.Labels"/> order. H and W come from the graph when fixed, else from the card.
+/// Optional outputs: <c>logits</c> (averaged over views when the library builds them), <c>cam</c> (Grad-CAM maps)
+/// and <c>cam_pre_relu</c> (the same before the Relu, so averaged views give Grad-CAM of the averaged logit exactly).
 /// </summary>
 internal sealed class OnnxModel : LoadedModel
 {
     /// <summary>The output every exported Malaria ONNX model must have.</summary>
     public const string ProbabilitiesOutput = "probabilities";
 
+    /// <summary>The optional logits output [N,labels]: what views are averaged over when the graph has it.</summary>
+    public const string LogitsOutput = "logits";
+
     /// <summary>The optional class activation output [N,labels,h,w] of exported networks.</summary>
     public const string CamOutput = "cam";
+
+    /// <summary>The optional class activation maps before Grad-CAM's Relu, [N,labels,h,w]: averaged over views, then rectified.</summary>
+    public const string CamPreReluOutput = "cam_pre_relu";
 
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly string _inputName;
     private readonly bool _fixedBatchOfOne;
     private readonly bool _hasCam;
+    private readonly bool _hasLogits;
+    private readonly bool _hasCamPreRelu;
 
-    private OnnxModel(ModelInfo info, InferenceSession session, string inputName, bool fixedBatchOfOne, bool hasCam) : base(info)
+    private OnnxModel(ModelInfo info, InferenceSession session, string inputName, bool fixedBatchOfOne, bool hasCam, bool hasLogits, bool hasCamPreRelu) : base(info)
     {
         _session = session;
         _inputName = inputName;
         _fixedBatchOfOne = fixedBatchOfOne;
         _hasCam = hasCam;
+        _hasLogits = hasLogits;
+        _hasCamPreRelu = hasCamPreRelu;
     }
 
-    public static OnnxModel Load(ModelInfo info, byte[] bytes)
+    public static OnnxModel Load(ModelInfo info, byte[] bytes, int intraOpThreads = 1)
     {
         InferenceSession session;
-        try { session = new InferenceSession(bytes); }
+        try
+        {
+            using var options = OnnxSessionSettings.Create(intraOpThreads);
+            session = new InferenceSession(bytes, options);
+        }
         catch (OnnxRuntimeException ex) { throw new ModelLoadException(info.Path, $"not a readable ONNX graph ({ex.Message}).", ex); }
         try
         {
@@ -50,8 +66,9 @@ internal sealed class OnnxModel : LoadedModel
             var outDims = output.Dimensions;
             if (output.ElementType != typeof(float) || outDims.Length != 2 || (outDims[1] > 0 && outDims[1] != info.Labels.Count))
                 throw new ModelLoadException(info.Path, $"its '{ProbabilitiesOutput}' output is {output.ElementType.Name}[{string.Join(",", outDims)}]; expected float [N,{info.Labels.Count}] for labels {string.Join("/", info.Labels)}.");
-            var hasCam = session.OutputMetadata.TryGetValue(CamOutput, out var cam) && cam.ElementType == typeof(float) && cam.Dimensions.Length == 4;
-            return new OnnxModel(info, session, inputName, fixedBatchOfOne: dims[0] == 1, hasCam);
+            var hasCam = IsMapOutput(session, CamOutput);
+            var hasLogits = session.OutputMetadata.TryGetValue(LogitsOutput, out var logits) && logits.ElementType == typeof(float) && logits.Dimensions.Length == 2;
+            return new OnnxModel(info, session, inputName, fixedBatchOfOne: dims[0] == 1, hasCam, hasLogits, hasCam && IsMapOutput(session, CamPreReluOutput));
         }
         catch
         {
@@ -59,6 +76,9 @@ internal sealed class OnnxModel : LoadedModel
             throw;
         }
     }
+
+    private static bool IsMapOutput(InferenceSession session, string name) =>
+        session.OutputMetadata.TryGetValue(name, out var map) && map.ElementType == typeof(float) && map.Dimensions.Length == 4;
 
     public override ScoringEngine CreateEngine() => new Engine(this);
 
@@ -72,55 +92,142 @@ internal sealed class OnnxModel : LoadedModel
     {
         private readonly int _width = model.Info.InputWidth;
         private readonly int _height = model.Info.InputHeight;
+        private readonly int _labels = model.Info.Labels.Count;
         private float[] _buffer = [];
+        private float[] _upright = [];
 
-        public override float[] Score(MLImage image) => Run([image])[0];
+        // One image, one view (the common call): input and output tensors made once per engine over its own arrays,
+        // so a call allocates nothing in ONNX Runtime and copies no more than the tensor fill and the scores.
+        private readonly string[] _inputNames = [model._inputName];
+        private static readonly string[] ProbabilitiesOnly = [ProbabilitiesOutput];
+        private float[] _singleInput = [];
+        private float[] _singleOutput = [];
+        private OrtValue? _singleInputValue;
+        private OrtValue? _singleOutputValue;
 
-        public override float[][] ScoreBatch(IReadOnlyList<MLImage> images)
+        public override float[] Score(MLImage image, int views)
         {
-            if (!model._fixedBatchOfOne) return Run(images);
-            // A graph exported with a fixed batch of one can only run image by image.
+            if (views != 1) return ScoreBatch([image], views)[0];
+            if (_singleInputValue is null)
+            {
+                _singleInput = new float[3 * _width * _height];
+                _singleOutput = new float[_labels];
+                _singleInputValue = OrtValue.CreateTensorValueFromMemory(_singleInput, [1, 3, _height, _width]);
+                _singleOutputValue = OrtValue.CreateTensorValueFromMemory(_singleOutput, [1, _labels]);
+            }
+            TensorPreprocessor.FillChw(image, _singleInput, _width, _height);
+            model._session.Run(model._runOptions, _inputNames, [_singleInputValue], ProbabilitiesOnly, [_singleOutputValue!]);
+            return (float[])_singleOutput.Clone();
+        }
+
+        public override float[][] ScoreBatch(IReadOnlyList<MLImage> images, int views)
+        {
+            var rows = Prepare(images, views);
+            // Averaging needs the logits (or log-probabilities, equivalent after the softmax); one view reads the probabilities as they are.
+            var output = views > 1 && model._hasLogits ? LogitsOutput : ProbabilitiesOutput;
+            var values = Run(rows, [output])[0];
+            if (values.Length != rows * _labels)
+                throw new InvalidOperationException($"Model '{model.Info.Path}' returned {values.Length} values of '{output}' for {rows} images x {_labels} labels.");
             var results = new float[images.Count][];
-            for (var i = 0; i < results.Length; i++) results[i] = Run([images[i]])[0];
+            if (views == 1)
+            {
+                for (var i = 0; i < results.Length; i++) results[i] = values.AsSpan(i * _labels, _labels).ToArray();
+                return results;
+            }
+            if (output == ProbabilitiesOutput) DihedralViews.LogOf(values);
+            for (var i = 0; i < results.Length; i++) results[i] = DihedralViews.MeanScores(values.AsSpan(i * views * _labels, views * _labels), _labels);
             return results;
         }
 
         public override bool CanExplain => model._hasCam;
 
-        public override ClassActivation Explain(MLImage image)
+        public override ClassActivation Explain(MLImage image, int views)
         {
             if (!model._hasCam)
                 throw new NotSupportedException($"Model '{model.Info.Path}' has no '{CamOutput}' output, so it cannot explain its predictions; export it with this project's trainer to get one.");
-            using var input = Prepare([image]);
-            using var outputs = model._session.Run(model._runOptions, [model._inputName], [input], [ProbabilitiesOutput, CamOutput]);
-            var scores = outputs[0].GetTensorDataAsSpan<float>().ToArray();
-            var shape = outputs[1].GetTensorTypeAndShape().Shape;
-            return new ClassActivation(scores, outputs[1].GetTensorDataAsSpan<float>().ToArray(), (int)shape[2], (int)shape[3]);
+            var rows = Prepare([image], views);
+            if (views == 1)
+            {
+                var (scores, maps, height, width) = RunMaps(rows, ProbabilitiesOutput, CamOutput);
+                return new ClassActivation(scores, maps, height, width);
+            }
+            var scoreOutput = model._hasLogits ? LogitsOutput : ProbabilitiesOutput;
+            // Grad-CAM of the averaged logit is the Relu of the averaged maps taken before their Relu; a graph without
+            // those gets the mean of its views' (rectified) maps instead.
+            var mapOutput = model._hasCamPreRelu ? CamPreReluOutput : CamOutput;
+            var (values, viewMaps, mapHeight, mapWidth) = RunMaps(rows, scoreOutput, mapOutput);
+            if (mapHeight != mapWidth) throw new NotSupportedException($"Model '{model.Info.Path}' has {mapHeight} x {mapWidth} maps; views need square ones.");
+            if (scoreOutput == ProbabilitiesOutput) DihedralViews.LogOf(values);
+            return new ClassActivation(DihedralViews.MeanScores(values, _labels),
+                DihedralViews.MeanOfAlignedMaps(viewMaps, _labels, mapHeight, rectify: mapOutput == CamPreReluOutput), mapHeight, mapWidth);
         }
 
-        private OrtValue Prepare(IReadOnlyList<MLImage> images)
+        private (float[] Scores, float[] Maps, int Height, int Width) RunMaps(int rows, string scoreOutput, string mapOutput)
+        {
+            var (values, shape) = RunWithShape(rows, scoreOutput, mapOutput);
+            return (values[0], values[1], (int)shape[2], (int)shape[3]);
+        }
+
+        /// <summary>
+        /// Fills the input buffer with each image resized to the input size, or with its <paramref name="views"/>
+        /// views one after another; returns the number of rows.
+        /// </summary>
+        private int Prepare(IReadOnlyList<MLImage> images, int views)
+        {
+            if (views > 1 && _width != _height)
+                throw new NotSupportedException($"Model '{model.Info.Path}' takes {_width} x {_height} inputs; scoring views needs a square input.");
+            var imageSize = 3 * _width * _height;
+            var rows = images.Count * views;
+            if (_buffer.Length < rows * imageSize) _buffer = new float[rows * imageSize];
+            if (views > 1 && _upright.Length != imageSize) _upright = new float[imageSize];
+            for (var i = 0; i < images.Count; i++)
+            {
+                if (views == 1)
+                {
+                    TensorPreprocessor.FillChw(images[i], _buffer.AsSpan(i * imageSize, imageSize), _width, _height);
+                    continue;
+                }
+                TensorPreprocessor.FillChw(images[i], _upright, _width, _height);
+                DihedralViews.Fill(_upright, _buffer.AsSpan(i * views * imageSize, views * imageSize), 3, _width);
+            }
+            return rows;
+        }
+
+        private float[][] Run(int rows, string[] outputs) => RunWithShape(rows, outputs).Values;
+
+        /// <summary>Runs the first <paramref name="rows"/> rows of the buffer; returns each output flattened, and the shape of the last one.</summary>
+        private (float[][] Values, long[] LastShape) RunWithShape(int rows, params string[] outputs)
         {
             var imageSize = 3 * _width * _height;
-            var length = images.Count * imageSize;
-            if (_buffer.Length < length) _buffer = new float[length];
-            for (var i = 0; i < images.Count; i++)
-                TensorPreprocessor.FillChw(images[i], _buffer.AsSpan(i * imageSize, imageSize), _width, _height);
-            return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _buffer.AsMemory(0, length), [images.Count, 3, _height, _width]);
+            // A graph exported with a fixed batch of one can only run image by image.
+            var runs = model._fixedBatchOfOne ? rows : 1;
+            var perRun = rows / runs;
+            var values = new float[outputs.Length][];
+            long[] lastShape = [];
+            for (var run = 0; run < runs; run++)
+            {
+                using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                    _buffer.AsMemory(run * perRun * imageSize, perRun * imageSize), [perRun, 3, _height, _width]);
+                using var results = model._session.Run(model._runOptions, [model._inputName], [input], outputs);
+                for (var o = 0; o < outputs.Length; o++)
+                {
+                    var data = results[o].GetTensorDataAsSpan<float>();
+                    values[o] ??= new float[data.Length * runs];
+                    if (values[o].Length != data.Length * runs)
+                        throw new InvalidOperationException($"Model '{model.Info.Path}' returned outputs of different sizes for rows of one batch.");
+                    data.CopyTo(values[o].AsSpan(run * data.Length));
+                }
+                lastShape = results[outputs.Length - 1].GetTensorTypeAndShape().Shape;
+            }
+            return (values, lastShape);
         }
 
-        private float[][] Run(IReadOnlyList<MLImage> images)
+        public override void Dispose()
         {
-            using var input = Prepare(images);
-            using var outputs = model._session.Run(model._runOptions, [model._inputName], [input], [ProbabilitiesOutput]);
-            var probabilities = outputs[0].GetTensorDataAsSpan<float>();
-            var labels = model.Info.Labels.Count;
-            if (probabilities.Length != images.Count * labels)
-                throw new InvalidOperationException($"Model '{model.Info.Path}' returned {probabilities.Length} probabilities for {images.Count} images x {labels} labels.");
-            var results = new float[images.Count][];
-            for (var i = 0; i < results.Length; i++) results[i] = probabilities.Slice(i * labels, labels).ToArray();
-            return results;
+            _singleInputValue?.Dispose();
+            _singleOutputValue?.Dispose();
+            _buffer = [];
+            _upright = [];
         }
-
-        public override void Dispose() => _buffer = [];
     }
 }

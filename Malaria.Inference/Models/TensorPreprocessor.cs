@@ -17,6 +17,17 @@ public static class TensorPreprocessor
         if (destination.Length < 3 * plane) throw new ArgumentException($"Needs {3 * plane} floats, got {destination.Length}.", nameof(destination));
         var pixels = image.Pixels;
         var (red, blue) = image.PixelFormat == MLPixelFormat.Rgba32 ? (0, 2) : (2, 0);
+        if (image.Width == width && image.Height == height)
+        {
+            // Same size: every tap lands on its own pixel with weight 0, so the resize is a plain copy.
+            for (var at = 0; at < plane; at++)
+            {
+                destination[at] = pixels[at * 4 + red];
+                destination[plane + at] = pixels[at * 4 + 1];
+                destination[2 * plane + at] = pixels[at * 4 + blue];
+            }
+            return;
+        }
         var stride = image.Width * 4;
         var columns = BilinearTap.ForAxis(image.Width, width);
         var rows = BilinearTap.ForAxis(image.Height, height);

@@ -11,7 +11,7 @@ namespace Malaria.Inference.Pooling;
 /// <summary>
 /// Named models, each with a bounded pool of prediction engines, for a busy service: <c>Classify(modelName, image)</c>
 /// rents an engine for the call and returns it. The verbs are the <see cref="MalariaClassifier"/>'s, with the
-/// model's name first. Models registered with <c>watchForChanges</c> reload when their file changes. All members
+/// model's name first, and each takes <c>views</c> (<see cref="ScoringViews"/>; null: the options'). Models registered with <c>watchForChanges</c> reload when their file changes. All members
 /// are thread-safe.
 /// </summary>
 public sealed class MalariaPredictionEnginePool : IDisposable
@@ -113,50 +113,53 @@ public sealed class MalariaPredictionEnginePool : IDisposable
     }
 
     /// <summary>Classifies a decoded image with a named model.</summary>
-    public CellPrediction Classify(string modelName, MLImage image) => GetClassifier(modelName).Classify(image);
+    public CellPrediction Classify(string modelName, MLImage image, ScoringViews? views = null) => GetClassifier(modelName).Classify(image, views);
 
     /// <summary>Classifies an image file with a named model.</summary>
-    public CellPrediction Classify(string modelName, string imagePath) => GetClassifier(modelName).Classify(imagePath);
+    public CellPrediction Classify(string modelName, string imagePath, ScoringViews? views = null) => GetClassifier(modelName).Classify(imagePath, views);
 
     /// <summary>Classifies encoded image bytes with a named model.</summary>
-    public CellPrediction Classify(string modelName, ReadOnlyMemory<byte> encodedImage, string? sourceName = null) =>
-        GetClassifier(modelName).Classify(encodedImage, sourceName);
+    public CellPrediction Classify(string modelName, ReadOnlyMemory<byte> encodedImage, string? sourceName = null, ScoringViews? views = null) =>
+        GetClassifier(modelName).Classify(encodedImage, sourceName, views);
 
     /// <summary>Classifies an encoded image stream with a named model.</summary>
-    public CellPrediction Classify(string modelName, Stream imageStream, string? sourceName = null) =>
-        GetClassifier(modelName).Classify(imageStream, sourceName);
+    public CellPrediction Classify(string modelName, Stream imageStream, string? sourceName = null, ScoringViews? views = null) =>
+        GetClassifier(modelName).Classify(imageStream, sourceName, views);
 
     /// <summary>Reads an encoded image stream asynchronously (e.g. a request body) and classifies it with a named model.</summary>
-    public Task<CellPrediction> ClassifyAsync(string modelName, Stream imageStream, string? sourceName = null, CancellationToken cancellationToken = default) =>
-        GetClassifier(modelName).ClassifyAsync(imageStream, sourceName, cancellationToken);
+    public Task<CellPrediction> ClassifyAsync(string modelName, Stream imageStream, string? sourceName = null, ScoringViews? views = null, CancellationToken cancellationToken = default) =>
+        GetClassifier(modelName).ClassifyAsync(imageStream, sourceName, views, cancellationToken);
 
     /// <summary>Classifies decoded images in batched model runs, keeping their order.</summary>
-    public IReadOnlyList<CellPrediction> ClassifyBatch(string modelName, IReadOnlyList<MLImage> images) =>
-        GetClassifier(modelName).ClassifyBatch(images);
+    public IReadOnlyList<CellPrediction> ClassifyBatch(string modelName, IReadOnlyList<MLImage> images, ScoringViews? views = null) =>
+        GetClassifier(modelName).ClassifyBatch(images, views);
 
-    /// <summary>Decodes and classifies image files in batched model runs, keeping their order.</summary>
-    public IReadOnlyList<CellPrediction> ClassifyBatch(string modelName, IEnumerable<string> imagePaths) =>
-        GetClassifier(modelName).ClassifyBatch(imagePaths);
+    /// <summary>
+    /// Decodes and classifies image files, keeping their order: decoded on every core while the model scores
+    /// (see <see cref="MalariaClassifier.ClassifyBatch(IEnumerable{string}, ScoringViews?)"/>).
+    /// </summary>
+    public IReadOnlyList<CellPrediction> ClassifyBatch(string modelName, IEnumerable<string> imagePaths, ScoringViews? views = null) =>
+        GetClassifier(modelName).ClassifyBatch(imagePaths, views);
 
     /// <summary>Classifies with the named model and returns the Grad-CAM heatmap of <paramref name="targetLabel"/> (default: the predicted one).</summary>
-    public CellExplanation Explain(string modelName, MLImage image, string? targetLabel = null) =>
-        GetClassifier(modelName).Explain(image, targetLabel);
+    public CellExplanation Explain(string modelName, MLImage image, string? targetLabel = null, ScoringViews? views = null) =>
+        GetClassifier(modelName).Explain(image, targetLabel, views);
 
     /// <summary>Explains an image file with the named model.</summary>
-    public CellExplanation Explain(string modelName, string imagePath, string? targetLabel = null) =>
-        GetClassifier(modelName).Explain(imagePath, targetLabel);
+    public CellExplanation Explain(string modelName, string imagePath, string? targetLabel = null, ScoringViews? views = null) =>
+        GetClassifier(modelName).Explain(imagePath, targetLabel, views);
 
     /// <summary>Explains encoded image bytes with the named model.</summary>
-    public CellExplanation Explain(string modelName, ReadOnlyMemory<byte> encodedImage, string? sourceName = null, string? targetLabel = null) =>
-        GetClassifier(modelName).Explain(encodedImage, sourceName, targetLabel);
+    public CellExplanation Explain(string modelName, ReadOnlyMemory<byte> encodedImage, string? sourceName = null, string? targetLabel = null, ScoringViews? views = null) =>
+        GetClassifier(modelName).Explain(encodedImage, sourceName, targetLabel, views);
 
     /// <summary>Explains an encoded image stream with the named model.</summary>
-    public CellExplanation Explain(string modelName, Stream imageStream, string? sourceName = null, string? targetLabel = null) =>
-        GetClassifier(modelName).Explain(imageStream, sourceName, targetLabel);
+    public CellExplanation Explain(string modelName, Stream imageStream, string? sourceName = null, string? targetLabel = null, ScoringViews? views = null) =>
+        GetClassifier(modelName).Explain(imageStream, sourceName, targetLabel, views);
 
     /// <summary>Reads an encoded image stream asynchronously (e.g. a request body) and explains it with the named model.</summary>
-    public Task<CellExplanation> ExplainAsync(string modelName, Stream imageStream, string? sourceName = null, string? targetLabel = null, CancellationToken cancellationToken = default) =>
-        GetClassifier(modelName).ExplainAsync(imageStream, sourceName, targetLabel, cancellationToken);
+    public Task<CellExplanation> ExplainAsync(string modelName, Stream imageStream, string? sourceName = null, string? targetLabel = null, ScoringViews? views = null, CancellationToken cancellationToken = default) =>
+        GetClassifier(modelName).ExplainAsync(imageStream, sourceName, targetLabel, views, cancellationToken);
 
     /// <summary>The version of the model a name serves (see <see cref="ModelInfo.Version"/>).</summary>
     public string GetVersion(string modelName) => GetClassifier(modelName).Version;

@@ -42,7 +42,7 @@ internal sealed class ServingModel : IDisposable
         _logger = logger;
         _reloaded = reloaded;
         _reloadFailed = reloadFailed;
-        _current = new ModelGeneration(LoadedModel.Load(source.Read(), options.OperatingPoint), options.MaxEnginesPerModel);
+        _current = new ModelGeneration(LoadedModel.Load(source.Read(), options.OperatingPoint, options.Views, options.OnnxIntraOpThreads), options.MaxEnginesPerModel);
         try
         {
             if (watchForChanges && source.FilePath is { } path)
@@ -149,7 +149,7 @@ internal sealed class ServingModel : IDisposable
             try
             {
                 var files = _source.Read();
-                return files.Version == servingVersion ? null : LoadedModel.Load(files, _options.OperatingPoint);
+                return files.Version == servingVersion ? null : LoadedModel.Load(files, _options.OperatingPoint, _options.Views, _options.OnnxIntraOpThreads);
             }
             catch (Exception ex) when (attempt < _options.ReloadRetries && (ex is IOException or UnauthorizedAccessException || Stamp() != before))
             {

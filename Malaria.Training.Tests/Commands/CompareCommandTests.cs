@@ -126,4 +126,23 @@ public class CompareCommandTests
         card.Save(Path.Combine(run, ModelCard.FileName));
         Assert.That(ModelComparison.IsFinished(run, wanted), Is.False);
     }
+
+    [Test]
+    public void ARunThatRecommendsEightViewsIsNotReused()
+    {
+        using var tree = new TempFolder();
+        var run = tree.Combine("run");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "model.zip"), "zip");
+        File.WriteAllText(Path.Combine(run, "metrics.json"), "{}");
+        var properties = new Dictionary<string, string> { ["freezeBackbone"] = "False", ["epochs"] = "20", ["architecture"] = "Cnn" };
+        var card = new ModelCard { Labels = ["Parasitized", "Uninfected"], InputWidth = 64, InputHeight = 64, Trainer = "cnn", SplitSha256 = "abc", Seed = 42, Properties = properties, Views = new ModelCardViews { InGraph = 1, Recommended = 1 } };
+        card.Save(Path.Combine(run, ModelCard.FileName));
+        var wanted = new ModelComparison.RunSettings("cnn", false, "abc", 42, null);
+        Assert.That(ModelComparison.IsFinished(run, wanted), Is.True, "one view recommended: the contender's own setting");
+
+        card.Views.Recommended = 8;
+        card.Save(Path.Combine(run, ModelCard.FileName));
+        Assert.That(ModelComparison.IsFinished(run, wanted), Is.False, "evaluated on 8 views: another model");
+    }
 }

@@ -118,8 +118,8 @@ internal static class OnnxExportFixture
         return pixels;
     }
 
-    public static InferenceSession Session(nn.Module<Tensor, Tensor> model, int size, bool averageViews = false) =>
-        new(TorchOnnxExporter.Export(model, Labels, size, averageViews).ToByteArray());
+    public static InferenceSession Session(nn.Module<Tensor, Tensor> model, int size, bool viewsInGraph = false) =>
+        new(TorchOnnxExporter.Export(model, Labels, size, viewsInGraph).ToByteArray());
 
     /// <summary>The network's own softmax probabilities on [n,3,size,size] pixels (evaluation mode), flat: what an export must match.</summary>
     public static float[] TorchProbabilities(nn.Module<Tensor, Tensor> model, float[] pixels, int n, int size)

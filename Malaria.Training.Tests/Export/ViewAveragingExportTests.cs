@@ -17,7 +17,7 @@ public class ViewAveragingExportTests
         const int batch = 3;
         var size = SizeOf(architecture);
         using var model = OnnxExportFixture.Create(architecture, seed: 11);
-        using var session = OnnxExportFixture.Session(model, size, averageViews: true);
+        using var session = OnnxExportFixture.Session(model, size, viewsInGraph: true);
         var pixels = OnnxExportFixture.Pixels(batch, size, seed: 8);
 
         float[] expected;
@@ -38,7 +38,7 @@ public class ViewAveragingExportTests
     {
         var size = SizeOf(architecture);
         using var model = OnnxExportFixture.Create(architecture, seed: 23);
-        using var averaged = OnnxExportFixture.Session(model, size, averageViews: true);
+        using var averaged = OnnxExportFixture.Session(model, size, viewsInGraph: true);
         using var plain = OnnxExportFixture.Session(model, size);
         var pixels = OnnxExportFixture.Pixels(1, size, seed: 99);
         var turned = Turn(pixels, 3, size);
@@ -63,7 +63,7 @@ public class ViewAveragingExportTests
     public void ViewsAreRecordedInTheFileMetadata()
     {
         using var model = OnnxExportFixture.Create("cnn", seed: 1);
-        var proto = TorchOnnxExporter.Export(model, OnnxExportFixture.Labels, 64, averageViews: true);
+        var proto = TorchOnnxExporter.Export(model, OnnxExportFixture.Labels, 64, viewsInGraph: true);
         Assert.That(proto.MetadataProps.Single(p => p.Key == TorchOnnxExporter.ViewsMetadataKey).Value, Is.EqualTo("8"));
         Assert.That(TorchOnnxExporter.Export(model, OnnxExportFixture.Labels, 64).MetadataProps.Select(p => p.Key), Has.No.Member(TorchOnnxExporter.ViewsMetadataKey));
     }

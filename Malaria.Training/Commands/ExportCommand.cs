@@ -27,7 +27,7 @@ public static class ExportCommand
         };
         var averageViews = new Option<bool>("--average-views")
         {
-            Description = "Score each image as the mean over its 8 rotations and mirror images, inside the graph (8 times the work).",
+            Description = "Record in model.json that the model is meant to be scored as the mean over each image's 8 rotations and mirror images (\"views\": { \"recommended\": 8 }); the graph scores one view and the library averages 8 when asked.",
         };
         var threshold = CommonOptions.Threshold();
         var calibration = CommonOptions.Calibration();

@@ -106,7 +106,8 @@ public static class RobustnessCommand
     {
         var card = classifier.Model.Card;
         var what = string.Equals(modelArgument, ShippedModel, StringComparison.Ordinal) ? "the built-in default model of Malaria.Inference" : $"`{classifier.ModelPath}`";
-        var views = card.Properties?.TryGetValue("views", out var v) == true ? $", {v} views" : "";
+        var views = card.Views is { } section ? $", {section.InGraph} view(s) in the graph, {section.Recommended} recommended"
+            : card.Properties?.TryGetValue("views", out var v) == true ? $", {v} views" : "";
         var framing = frameCrops ? "crops framed like the training crops before scoring" : "crops scored as they are (no framing)";
         return $"{what} (version {classifier.Version[..12]}, trainer {card.Trainer ?? "unknown"}, input {card.InputWidth}x{card.InputHeight}{views}); {framing}";
     }

@@ -66,7 +66,7 @@ public static class TorchTrainCommand
             new Option<int>("--threads") { Description = "LibTorch threads (default: all cores)." },
             new Option<bool>("--resume") { Description = "Continue the interrupted run in --out from its last checkpoint." },
             SharedOption(command, "--backbone") as Option<FileInfo?> ?? new Option<FileInfo?>("--backbone") { Description = "mobilenetv2: the ImageNet ONNX file (default ../shared/models/mobilenetv2-imagenet/mobilenetv2_1.0_224.onnx)." },
-            SharedOption(command, "--average-views") as Option<bool?> ?? new Option<bool?>("--average-views") { Description = "Score every image as the mean of its 8 rotations and mirror images: in the final evaluation and inside the exported model (8 times the inference work; default off)." },
+            SharedOption(command, "--average-views") as Option<bool?> ?? new Option<bool?>("--average-views") { Description = "Score every image as the mean of its 8 rotations and mirror images in the final evaluation, and record 8 as the model's recommended views in model.json (the library averages them when asked; 8 times the inference work; default off)." },
             new Option<string?>("--cnn-stages") { Description = $"cnn: channels x conv blocks per stage, a 2x2 max-pool between stages (default {TorchTrainingOptions.ChosenCnnStages})." },
             SharedOption(command, "--threshold") as Option<double?> ?? CommonOptions.Threshold(),
             new Option<double?>("--weight-average") { Description = "Keep an exponential moving average of the weights with this decay per step (e.g. 0.998) and validate, keep and export the averaged weights (default off)." },

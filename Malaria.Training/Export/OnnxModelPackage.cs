@@ -20,11 +20,13 @@ internal static class OnnxModelPackage
 
     /// <summary>
     /// Exports <paramref name="model"/> to <paramref name="onnxPath"/>, writes the zip with the same name and the
-    /// <c>.zip</c> extension beside it, and saves <paramref name="card"/> (labels and input size filled in) as
-    /// <c>model.json</c> in that folder. A zip path equal to <paramref name="onnxPath"/> is refused. With
-    /// <paramref name="averageViews"/> the graph averages each image's 8 rotations and mirror images; a
-    /// <paramref name="decisionThreshold"/> other than 0.5 is written into the graph (<see cref="TorchOnnxExporter.Export"/>).
-    /// A <paramref name="calibration"/> puts its temperature and operating points for the graph's views into the card.
+    /// <c>.zip</c> extension beside it, and saves <paramref name="card"/> (labels, input size and views filled in) as
+    /// <c>model.json</c> in that folder. A zip path equal to <paramref name="onnxPath"/> is refused. The graph scores
+    /// one view; <paramref name="averageViews"/> (the model was chosen and evaluated on the mean of each image's 8
+    /// rotations and mirror images) is recorded in the card as <c>"views": { "inGraph": 1, "recommended": 8 }</c>, for
+    /// the library to average when asked. A <paramref name="decisionThreshold"/> other than 0.5 is written into the
+    /// graph (<see cref="TorchOnnxExporter.Export"/>). A <paramref name="calibration"/> puts its temperatures and operating
+    /// points into the card.
     /// </summary>
     public static OnnxModelPackageFiles Write(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize,
         string onnxPath, ModelCard card, bool averageViews = false, double decisionThreshold = 0.5, CalibrationFile? calibration = null, string? calibrationSource = null)
@@ -39,9 +41,10 @@ internal static class OnnxModelPackage
         card.InputHeight = imageSize;
         card.CreatedUtc ??= DateTimeOffset.UtcNow;
         card.Properties ??= new Dictionary<string, string>();
-        card.Properties["onnx"] = $"{Path.GetFileName(onnx)}: input '{TorchOnnxExporter.InputName}' [N,3,{imageSize},{imageSize}] {TorchOnnxExporter.PixelFormat}; outputs logits, probabilities, cam";
-        if (averageViews) card.Properties["views"] = OnnxViewAveraging.ViewCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        else card.Properties.Remove("views");
+        card.Properties["onnx"] = $"{Path.GetFileName(onnx)}: input '{TorchOnnxExporter.InputName}' [N,3,{imageSize},{imageSize}] {TorchOnnxExporter.PixelFormat}; outputs logits, probabilities, cam, cam_pre_relu";
+        // The pre-choice property "views": "8" meant views inside the graph; this graph has none.
+        card.Properties.Remove("views");
+        card.Views = new ModelCardViews { InGraph = 1, Recommended = averageViews ? OnnxViewAveraging.ViewCount : 1 };
         if (decisionThreshold != 0.5) card.Properties["decisionThreshold"] = decisionThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture);
         else card.Properties.Remove("decisionThreshold");
         if (calibration is not null) calibration.ApplyTo(card, calibrationSource ?? CalibrationFile.FileName);
@@ -53,7 +56,7 @@ internal static class OnnxModelPackage
             card.DefaultOperatingPoint = null;
         }
 
-        TorchOnnxExporter.Save(model, labels, imageSize, onnx, averageViews, decisionThreshold);
+        TorchOnnxExporter.Save(model, labels, imageSize, onnx, viewsInGraph: false, decisionThreshold);
         var cardPath = ModelCard.PathBeside(onnx);
         card.Save(cardPath);
         OnnxModelZip.Write(onnx, card, zip);

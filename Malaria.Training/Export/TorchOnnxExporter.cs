@@ -26,7 +26,8 @@ namespace Malaria.Training.Export;
 /// <see cref="OnnxCellStandardization"/> instead; the input contract is the same.</para>
 /// <para>Outputs: <c>logits</c> <c>[N,C]</c>; <c>probabilities</c> <c>[N,C]</c> (Softmax over the labels, in
 /// label order); <c>cam</c> <c>[N,C,h,w]</c>, the class activation map of every class on the last feature maps
-/// (h = w = S/8 for the CNN, S/32 for MobileNetV2). The head is global average pooling then a linear layer, so
+/// (h = w = S/8 for the CNN, S/32 for MobileNetV2); <c>cam_pre_relu</c>, the same maps before the Relu, so that the
+/// library, averaging views, can rectify the mean map as Grad-CAM of the mean logit. The head is global average pooling then a linear layer, so
 /// d(logit_c)/dF_k(i,j) = W_ck / (h w) everywhere: Grad-CAM's channel weights are the classifier row divided by the
 /// map's area, and <c>cam = Relu(Conv1x1(F, W / (h w)))</c> is Grad-CAM exactly, not only up to a scale. The bias is
 /// left out because Grad-CAM has none (it shifts every pixel of a map equally, carrying no location); without it,
@@ -41,6 +42,7 @@ internal static class TorchOnnxExporter
     public const string LogitsName = "logits";
     public const string ProbabilitiesName = "probabilities";
     public const string CamName = "cam";
+    public const string CamPreReluName = "cam_pre_relu";
     public const int OpsetVersion = 13;
     public const long IrVersion = 7;
 
@@ -53,15 +55,18 @@ internal static class TorchOnnxExporter
     public const string PixelFormat = "RGB planar NCHW float32, raw 0..255 (normalised inside the graph)";
 
     /// <summary>
-    /// Exports <paramref name="model"/> for square inputs of <paramref name="imageSize"/> pixels; with
-    /// <paramref name="averageViews"/> the graph scores every image as the mean over its 8 rotations and mirror images
-    /// (<see cref="OnnxViewAveraging"/>): same inputs and outputs, 8 times the work. A <paramref name="decisionThreshold"/>
+    /// Exports <paramref name="model"/> for square inputs of <paramref name="imageSize"/> pixels as a one-view graph:
+    /// the inference library averages views itself when asked (<c>ScoringViews.Dihedral</c>), from <c>logits</c> and
+    /// <c>cam_pre_relu</c>. <paramref name="viewsInGraph"/> writes the graph exported before views were a choice, which
+    /// scores every image as the mean over its 8 rotations and mirror images inside the graph
+    /// (<see cref="OnnxViewAveraging"/>: same inputs and outputs, no <c>cam_pre_relu</c>, 8 times the work); it is kept
+    /// to check that both give the same predictions. A <paramref name="decisionThreshold"/>
     /// other than 0.5 moves the cut (see <see cref="DecisionThreshold"/>) into the graph: logit(t) is taken off the
     /// positive label's bias, so the positive probability crosses 0.5 exactly where the network's own crosses t, and
     /// everything reading the most probable label (the inference library, ML.NET) applies the cut. Grad-CAM has no
     /// bias, so the maps do not change.
     /// </summary>
-    public static ModelProto Export(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize, bool averageViews = false,
+    public static ModelProto Export(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize, bool viewsInGraph = false,
         double decisionThreshold = 0.5)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -83,6 +88,7 @@ internal static class TorchOnnxExporter
         graph.Graph.Name = model.GetType().Name;
         graph.Graph.Input.Add(OnnxGraphBuilder.FloatTensor(input, [null, 3, imageSize, imageSize]));
 
+        var averageViews = viewsInGraph;
         var batch = averageViews ? OnnxViewAveraging.StackViews(graph, input) : input;
 
         string normalised;
@@ -131,10 +137,17 @@ internal static class TorchOnnxExporter
         if (averageViews) camLinear = OnnxViewAveraging.MeanOfAlignedMaps(graph, camLinear, classes, shape.Height, shape.Width);
         var cam = graph.Reserve(CamName);
         graph.NodeTo("Relu", cam, [camLinear]);
+        string? camPreRelu = null;
+        if (!averageViews)
+        {
+            camPreRelu = graph.Reserve(CamPreReluName);
+            graph.NodeTo("Identity", camPreRelu, [camLinear]);
+        }
 
         graph.Graph.Output.Add(OnnxGraphBuilder.FloatTensor(logits, [null, classes]));
         graph.Graph.Output.Add(OnnxGraphBuilder.FloatTensor(probabilities, [null, classes]));
         graph.Graph.Output.Add(OnnxGraphBuilder.FloatTensor(cam, [null, classes, shape.Height, shape.Width]));
+        if (camPreRelu is not null) graph.Graph.Output.Add(OnnxGraphBuilder.FloatTensor(camPreRelu, [null, classes, shape.Height, shape.Width]));
 
         var proto = new ModelProto
         {
@@ -144,7 +157,8 @@ internal static class TorchOnnxExporter
             Graph = graph.Graph,
             DocString = $"Malaria cell classifier ({model.GetType().Name}). Input '{InputName}': {PixelFormat}, [N,3,{imageSize},{imageSize}]. " +
                 $"Outputs '{LogitsName}' and '{ProbabilitiesName}' [N,{classes}] in label order ({string.Join(", ", labels)}); " +
-                $"'{CamName}' [N,{classes},{shape.Height},{shape.Width}]: Grad-CAM of every class on the last feature maps." +
+                $"'{CamName}' [N,{classes},{shape.Height},{shape.Width}]: Grad-CAM of every class on the last feature maps" +
+                (averageViews ? "." : $"; '{CamPreReluName}': the same before its Relu.") +
                 (averageViews ? $" Scores are the mean logits of the image's {OnnxViewAveraging.ViewCount} rotations and mirror images; the maps are averaged back on the upright image." : "") +
                 (movesCut ? string.Create(CultureInfo.InvariantCulture, $" Decision threshold {decisionThreshold}: the {TorchTrainingData.DefaultPositiveLabel} logit is lowered by logit({decisionThreshold}), so its probability passes 0.5 where the network's passes {decisionThreshold}.") : ""),
         };
@@ -176,10 +190,10 @@ internal static class TorchOnnxExporter
     /// Exports and writes the file atomically (readers never see half a model). This is the call for the trainer at
     /// the end of <c>train</c>: <c>TorchOnnxExporter.Save(model, labels, imageSize, Path.Combine(runFolder, "model.onnx"))</c>.
     /// </summary>
-    public static void Save(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize, string path, bool averageViews = false,
+    public static void Save(nn.Module<Tensor, Tensor> model, IReadOnlyList<string> labels, int imageSize, string path, bool viewsInGraph = false,
         double decisionThreshold = 0.5)
     {
-        var proto = Export(model, labels, imageSize, averageViews, decisionThreshold);
+        var proto = Export(model, labels, imageSize, viewsInGraph, decisionThreshold);
         AtomicFile.Write(path, stream => proto.WriteTo(stream));
     }
 

@@ -95,6 +95,7 @@ internal static class ModelComparison
 
     // Card properties a TorchSharp run records only when trained or exported unlike compare's contenders
     // (--average-views, --threshold, --weight-average, --label-smoothing, --mixup, --backbone-lr-factor): such a run is another model.
+    // "views" is the property of graphs exported before views were a choice; newer cards recommend views in Views.
     private static readonly string[] OtherModelProperties = ["views", "decisionThreshold", "weightAverageDecay", "labelSmoothing", "mixupAlpha", "backboneLrFactor"];
 
     /// <summary>
@@ -119,7 +120,8 @@ internal static class ModelComparison
         var defaultLayout = Property("architecture") is null or nameof(TorchArchitecture.Cnn) or nameof(TorchArchitecture.MobileNetV2);
         return Property("freezeBackbone") == wanted.FreezeBackbone.ToString() && Property("epochs") == epochs.ToString(CultureInfo.InvariantCulture)
             && card.InputWidth == (wanted.ImageSize ?? defaults.ImageSize)
-            && defaultLayout && OtherModelProperties.All(key => Property(key) is null);
+            && defaultLayout && OtherModelProperties.All(key => Property(key) is null)
+            && (card.Views?.Recommended ?? 1) == 1;
     }
 
     /// <summary>A TorchSharp run stopped before it finished, on the same split: its checkpoint lets it resume.</summary>

@@ -65,7 +65,9 @@ public static class ModelEvaluation
     private static (ScoredSet Scored, TimeSpan Elapsed) ScoreWithClassifier(string modelPath, ModelCard card, IReadOnlyList<LabeledImage> images)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        using var classifier = MalariaClassifier.Load(modelPath);
+        // Scored with the views the model was chosen with, so the card's metrics are those of its recommended use.
+        var views = card.Views?.Recommended == (int)ScoringViews.Dihedral ? ScoringViews.Dihedral : ScoringViews.Single;
+        using var classifier = MalariaClassifier.Load(modelPath, new MalariaClassifierOptions { Views = views });
         var scores = new List<float[]>(images.Count);
         foreach (var chunk in images.Chunk(256))
         {

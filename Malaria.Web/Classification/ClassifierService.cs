@@ -65,7 +65,7 @@ public sealed class ClassifierService
 
     /// <summary>Decodes (within the limits) and classifies one upload.</summary>
     public Task<CellPrediction> ClassifyAsync(string name, Stream image, string fileName, CancellationToken cancellationToken) =>
-        _pool.ClassifyAsync(name, image, fileName, cancellationToken);
+        _pool.ClassifyAsync(name, image, fileName, cancellationToken: cancellationToken);
 
     /// <summary>Decodes (within the limits) one upload and explains the score of <paramref name="targetLabel"/> (default: the predicted label).</summary>
     public Task<CellExplanation> ExplainAsync(string name, Stream image, string fileName, string? targetLabel, CancellationToken cancellationToken)
@@ -73,7 +73,7 @@ public sealed class ClassifierService
         var classifier = Require(name);
         if (targetLabel is not null && !classifier.Labels.Contains(targetLabel, StringComparer.Ordinal))
             throw ApiProblemException.BadRequest($"Model '{name}' has no label '{targetLabel}'; its labels are {string.Join(", ", classifier.Labels)}.");
-        return _pool.ExplainAsync(name, image, fileName, targetLabel, cancellationToken);
+        return _pool.ExplainAsync(name, image, fileName, targetLabel, cancellationToken: cancellationToken);
     }
 }
 

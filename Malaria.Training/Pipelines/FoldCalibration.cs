@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Malaria.Training.Data;
+using Malaria.Training.Evaluation;
+using Malaria.Training.Torch;
+
+namespace Malaria.Training.Pipelines;
+
+/// <summary>
+/// Calibrates a cross-validation from the folds it has finished (<c>calibrate</c>), for when not every fold ran:
+/// the held-out patients of those folds are dealt into patient groups, and each group is calibrated and decided with
+/// a temperature and thresholds fitted on the other groups only (<see cref="CrossFittedCalibration"/>), so the
+/// reported figures stay held-out. With every fold finished and one group per fold it gives what
+/// <c>crossvalidate</c> writes.
+/// </summary>
+internal static class FoldCalibration
+{
+    /// <summary>The calibration of the finished folds in <paramref name="cvFolder"/>, and what it was fitted on.</summary>
+    /// <param name="groups">Patient groups to cross-fit over; 0: one per finished fold.</param>
+    public static (CalibrationFile File, string Summary) Run(string cvFolder, int groups, double targetSensitivity, string defaultOperatingPoint)
+    {
+        if (!Directory.Exists(cvFolder)) throw new DirectoryNotFoundException($"Cross-validation folder '{cvFolder}' does not exist.");
+        var folds = Directory.EnumerateDirectories(cvFolder, "fold-*")
+            .Select(folder => Path.Combine(folder, "fold.json"))
+            .Where(File.Exists)
+            .Select(path => JsonSerializer.Deserialize<CrossValidationFold>(File.ReadAllText(path), TorchCheckpoint.JsonOptions)
+                ?? throw new InvalidDataException($"'{path}' is empty."))
+            .OrderBy(f => f.Fold)
+            .ToList();
+        if (folds.Count == 0) throw new InvalidDataException($"'{cvFolder}' has no finished fold (fold-K/fold.json).");
+        var groupCount = groups == 0 ? folds.Count : groups;
+        if (groupCount < 2)
+            throw new ArgumentException($"Only {folds.Count} fold is finished in '{cvFolder}': give --groups 2 or more to cross-fit over groups of its held-out patients.", nameof(groups));
+
+        var patientOf = SplitFile.Read(Path.Combine(cvFolder, "split.csv")).ToDictionary(e => e.Image.Path, e => e.Image.Group, StringComparer.Ordinal);
+        var positive = folds[0].HeldOut.Labels.ToList().IndexOf(folds[0].HeldOut.PositiveLabel);
+        // One group per fold keeps crossvalidate's folds; otherwise patients are dealt in order, so groups hold
+        // patients of every fold and about as many of each.
+        var patients = folds.SelectMany(f => f.Patients).Distinct().Order(StringComparer.Ordinal).ToList();
+        var groupOf = groups == 0
+            ? folds.SelectMany(f => f.Patients.Select(p => (p, Group: folds.IndexOf(f)))).ToDictionary(x => x.p, x => x.Group)
+            : patients.Select((p, i) => (p, Group: i % groupCount)).ToDictionary(x => x.p, x => x.Group);
+
+        var cells = folds.SelectMany(f => f.Paths.Select((path, i) => (Group: groupOf[patientOf[path]], Positive: f.Labels[i] == positive, One: f.Probabilities[i], Eight: f.ViewProbabilities[i]))).ToList();
+        (bool[], float[])[] Scoring(Func<(int Group, bool Positive, float One, float Eight), float> pick) =>
+            [.. Enumerable.Range(0, groupCount).Select(g => cells.Where(c => c.Group == g).ToList()).Select(c => (c.Select(x => x.Positive).ToArray(), c.Select(pick).ToArray()))];
+        ViewsCalibration[] scorings =
+        [
+            CrossFittedCalibration.Run(1, Scoring(c => c.One), targetSensitivity),
+            CrossFittedCalibration.Run(8, Scoring(c => c.Eight), targetSensitivity),
+        ];
+        var source = $"{(folds.Count == 1 ? "fold" : "folds")} {string.Join(", ", folds.Select(f => f.Fold))} of a patient cross-validation ({patients.Count} held-out patients, {cells.Count:N0} cells), cross-fitted over {groupCount} patient groups";
+        var summary = string.Join(Environment.NewLine, scorings.Select(s =>
+            FormattableString.Invariant($"{s.Views} view(s): temperature {s.Temperature:F3}; held-out ECE {s.Before.Ece:F4} -> {s.CrossFitted.Ece:F4}, log-loss {s.Before.LogLoss:F4} -> {s.CrossFitted.LogLoss:F4}; ") +
+            string.Join("; ", s.Points.Select(p => FormattableString.Invariant($"{p.Name} >= {p.Threshold:F3}: held-out sensitivity {p.Sensitivity:P1}, specificity {p.Specificity:P1}")))));
+        return (CalibrationFile.From(scorings, source, defaultOperatingPoint), summary);
+    }
+}
