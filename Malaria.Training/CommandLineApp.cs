@@ -31,6 +31,7 @@ public static class CommandLineApp
             CrossValidateCommand.Create(),
             CompareCrossValidationsCommand.Create(),
             RobustnessCommand.Create(),
+            QuantizeCommand.Create(),
         };
         // No command at all: the default job (find or download the data, split, train, export, evaluate).
         root.SetAction((_, cancellationToken) => Task.FromResult(DefaultJob.Run(cancellationToken)));
