@@ -99,12 +99,12 @@ internal static class ModelQuantization
     public static (string Onnx, string Card) Locate(string model)
     {
         var path = Path.GetFullPath(model);
+        if (!Directory.Exists(path) && !File.Exists(path)) throw new FileNotFoundException($"Model '{path}' does not exist.", path);
         string onnx;
         if (Directory.Exists(path)) onnx = Path.Combine(path, "model.onnx");
         else if (string.Equals(Path.GetExtension(path), ".onnx", StringComparison.OrdinalIgnoreCase)) onnx = path;
         else if (string.Equals(Path.GetExtension(path), ".zip", StringComparison.OrdinalIgnoreCase))
         {
-            if (!File.Exists(path)) throw new FileNotFoundException($"Model '{path}' does not exist.", path);
             onnx = Path.ChangeExtension(path, ".onnx");
             if (!File.Exists(onnx))
                 throw new FileNotFoundException($"Model '{path}' is an ML.NET zip; quantisation rewrites the ONNX graph and needs '{onnx}' beside it (the trainer writes both).", onnx);
