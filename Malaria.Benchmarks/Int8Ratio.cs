@@ -24,8 +24,18 @@ public static class Int8Ratio
         var models = QuantizedModelPair.FromEnvironment();
         // One thread: CPU time then measures the work itself, not worker threads spinning while they wait.
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
-        using var floatSession = new InferenceSession(models.FloatOnnx, options);
-        using var int8Session = new InferenceSession(models.Int8Onnx, options);
+        // MALARIA_ORT_PROFILE=PREFIX: ONNX Runtime writes each session's per-operator timings to PREFIX-float/-int8*.json.
+        var profile = Environment.GetEnvironmentVariable("MALARIA_ORT_PROFILE");
+        SessionOptions Options(string name)
+        {
+            if (string.IsNullOrEmpty(profile)) return options;
+            var profiled = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+            profiled.EnableProfiling = true;
+            profiled.ProfileOutputPathPrefix = $"{profile}-{name}";
+            return profiled;
+        }
+        using var floatSession = new InferenceSession(models.FloatOnnx, Options("float"));
+        using var int8Session = new InferenceSession(models.Int8Onnx, Options("int8"));
         using var runOptions = new RunOptions();
         var random = new Random(1);
         var tensor = new float[BatchSize * 3 * models.InputSize * models.InputSize];
@@ -66,6 +76,7 @@ public static class Int8Ratio
             $"one thread, batch {BatchSize}, medians of {rounds} rounds of {RunsPerRound} batches: float {Median(floats.Select(f => f.Cpu)):F0} img/CPU-s, int8 {Median(int8s.Select(f => f.Cpu)):F0} img/CPU-s; "
             + $"int8/float by CPU time {Median(cpuRatios):F2} (range {cpuRatios[0]:F2}-{cpuRatios[^1]:F2}), by the clock {Median(wallRatios):F2} (range {wallRatios[0]:F2}-{wallRatios[^1]:F2})"));
         Console.WriteLine($"float: {models.FloatOnnx}\nint8:  {models.Int8Onnx}");
+        if (!string.IsNullOrEmpty(profile)) Console.WriteLine($"profiles: {floatSession.EndProfiling()}, {int8Session.EndProfiling()}");
         return 0;
     }
 

@@ -4,7 +4,7 @@ namespace Malaria.Training.Onnx;
 
 /// <summary>
 /// What <see cref="OnnxQuantizer"/> will quantise in a float graph, found before calibration so calibration measures
-/// only the tensors that need a range. Quantised: every <c>Conv</c> with constant weights, and every <c>Gemm</c> with
+/// only the tensors that need a range. Quantised: every <c>Conv</c> with constant weights reading at least <see cref="MinimumConvInputChannels"/> channels, and every <c>Gemm</c> with
 /// constant weights in <c>transB = 1</c> layout (the exporter's classifier); their data inputs and the convolutions'
 /// outputs get a uint8 QuantizeLinear/DequantizeLinear pair. A <c>Relu</c>, or a <c>Clip</c> from 0, that alone reads a
 /// convolution's output is folded into that pair (the range starts at 0, so the quantiser's clamp is the activation):
@@ -14,6 +14,13 @@ namespace Malaria.Training.Onnx;
 /// </summary>
 internal sealed class OnnxQuantizationPlan
 {
+    /// <summary>
+    /// A convolution reading fewer channels stays in float: the first layer (3 colour planes) runs more than twice as
+    /// slowly as ONNX Runtime's integer kernel than as its float one, since the integer kernels gain only on the
+    /// channel dot products and a 3-channel input has too few (measured in the int8 study's operator profile).
+    /// </summary>
+    public const int MinimumConvInputChannels = 8;
+
     /// <summary>Opset 13 is where QuantizeLinear/DequantizeLinear take a per-channel <c>axis</c>.</summary>
     public const int MinimumOpset = 13;
 
@@ -93,7 +100,7 @@ internal sealed class OnnxQuantizationPlan
             || b.Dims.Count != 1 || b.Dims[0] != weight.Dims[0])) return false;
         return node.OpType switch
         {
-            "Conv" => weight.Dims.Count >= 3,
+            "Conv" => weight.Dims.Count >= 3 && weight.Dims[1] * Group(node) >= MinimumConvInputChannels,
             // Per-channel needs the output rows first: B is [N,K] with transB = 1; alpha and beta scale nothing.
             "Gemm" => weight.Dims.Count == 2 && Attribute(node, "transB")?.I == 1 && Attribute(node, "transA") is null or { I: 0 }
                 && Attribute(node, "alpha") is null or { F: 1f } && Attribute(node, "beta") is null or { F: 1f },
@@ -116,6 +123,8 @@ internal sealed class OnnxQuantizationPlan
     {
         if (!Activations.Contains(tensor)) Activations.Add(tensor);
     }
+
+    private static long Group(NodeProto node) => Attribute(node, "group")?.I ?? 1;
 
     public static AttributeProto? Attribute(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name);
 }
