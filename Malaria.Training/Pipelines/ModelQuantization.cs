@@ -74,7 +74,7 @@ internal static class ModelQuantization
         AtomicFile.Write(onnxPath, stream => quantized.WriteTo(stream));
         card.Properties = new Dictionary<string, string>(card.Properties ?? new Dictionary<string, string>())
         {
-            ["quantization"] = "int8 (QDQ): weights int8 symmetric per output channel, activations uint8 per tensor, min/max calibration",
+            ["quantization"] = $"int8 (QDQ) convolutions of at least {OnnxQuantizationPlan.MinimumConvInputChannels} input channels and the classifier: weights int8 symmetric per output channel, activations uint8 per tensor, min/max calibration",
             ["calibrationImages"] = chosen.Count.ToString(CultureInfo.InvariantCulture),
             ["calibrationSeed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
             ["calibrationSplit"] = Path.GetFullPath(settings.Split),
