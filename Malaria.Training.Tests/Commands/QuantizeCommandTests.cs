@@ -70,6 +70,23 @@ public class QuantizeCommandTests
     }
 
     [Test]
+    public void TheSameSeedGivesTheSameGraphAndAnotherSeedAnotherSample()
+    {
+        using var tree = new TempFolder("malaria-quantize-");
+        var floatModel = FloatModel(tree);
+        var (split, _) = Split(tree);
+        byte[] Quantise(string seed, string folder)
+        {
+            var (code, error) = Cli.Run("quantize", "--model", floatModel, "--split", split, "--calibration-images", "6", "--seed", seed, "--out", tree.Combine(folder));
+            Assert.That(code, Is.Zero, error);
+            return File.ReadAllBytes(tree.Combine(folder, "model.onnx"));
+        }
+        var first = Quantise("5", "a");
+        Assert.That(Quantise("5", "b"), Is.EqualTo(first));
+        Assert.That(Quantise("6", "c"), Is.Not.EqualTo(first), "6 of 48 images: another seed draws another sample, so other ranges");
+    }
+
+    [Test]
     public void AMissingModelIsNamed()
     {
         using var tree = new TempFolder("malaria-quantize-");
