@@ -67,6 +67,12 @@ public class QuantizeCommandTests
         Assert.That(meanDifference, Is.LessThan(0.02));
         Assert.That(fromZip.Select(p => p.Label), Is.EqualTo(actual.Take(4).Select(p => p.Label)), "the zip wraps the same graph");
         Assert.That(int8.CanExplain, Is.True, "the int8 graph keeps its cam output");
+        var parasitized = test.First(i => i.Label == "Parasitized").Path;
+        var floatHeat = float32.Explain(parasitized, "Parasitized").Heatmap.Values;
+        var int8Heat = int8.Explain(parasitized, "Parasitized").Heatmap.Values;
+        var correlation = Malaria.Training.Tests.Export.OnnxExportFixture.Pearson(floatHeat, int8Heat);
+        TestContext.Out.WriteLine($"Grad-CAM heatmaps of {Path.GetFileName(parasitized)}: r = {correlation:F4}");
+        Assert.That(correlation, Is.GreaterThan(0.95));
     }
 
     [Test]
