@@ -6,11 +6,12 @@ namespace Malaria.Benchmarks;
 
 /// <summary>
 /// A plain back-to-back throughput ratio of the int8 and float graphs (<see cref="QuantizedModelPair"/>) for a shared
-/// machine, where wall-clock rates swing with other people's load: both sessions run on one ONNX Runtime thread, and
+/// machine, where wall-clock rates swing with other people's load: both sessions run on one ONNX Runtime thread (unless
+/// told otherwise), and
 /// each round times the two models on the same [64,3,S,S] tensor by the CPU time the process used (which other
 /// processes do not inflate) as well as by the clock. Rounds alternate which model goes first, and the medians of
 /// the per-round ratios are reported.
-/// <c>MALARIA_INT8_MODEL=artifacts/int8/m dotnet run -c Release --project Malaria.Benchmarks -- int8-ratio [rounds]</c>
+/// <c>MALARIA_INT8_MODEL=artifacts/int8/m dotnet run -c Release --project Malaria.Benchmarks -- int8-ratio [rounds] [threads]</c>
 /// </summary>
 public static class Int8Ratio
 {
@@ -21,15 +22,17 @@ public static class Int8Ratio
     public static int Run(string[] args)
     {
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 9;
+        // One thread by default: CPU time then measures the work itself, not worker threads spinning while they wait.
+        // 0 gives ONNX Runtime's default (one thread per core, as the library runs); then read the clock ratio.
+        var threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
         var models = QuantizedModelPair.FromEnvironment();
-        // One thread: CPU time then measures the work itself, not worker threads spinning while they wait.
-        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
         // MALARIA_ORT_PROFILE=PREFIX: ONNX Runtime writes each session's per-operator timings to PREFIX-float/-int8*.json.
         var profile = Environment.GetEnvironmentVariable("MALARIA_ORT_PROFILE");
         SessionOptions Options(string name)
         {
             if (string.IsNullOrEmpty(profile)) return options;
-            var profiled = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+            var profiled = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
             profiled.EnableProfiling = true;
             profiled.ProfileOutputPathPrefix = $"{profile}-{name}";
             return profiled;
@@ -73,7 +76,7 @@ public static class Int8Ratio
         var cpuRatios = int8s.Zip(floats, (q, f) => q.Cpu / f.Cpu).Order().ToList();
         var wallRatios = int8s.Zip(floats, (q, f) => q.Wall / f.Wall).Order().ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"one thread, batch {BatchSize}, medians of {rounds} rounds of {RunsPerRound} batches: float {Median(floats.Select(f => f.Cpu)):F0} img/CPU-s, int8 {Median(int8s.Select(f => f.Cpu)):F0} img/CPU-s; "
+            $"{(threads == 0 ? "ORT's default threads" : $"{threads} thread(s)")}, batch {BatchSize}, medians of {rounds} rounds of {RunsPerRound} batches: float {Median(floats.Select(f => f.Cpu)):F0} img/CPU-s, int8 {Median(int8s.Select(f => f.Cpu)):F0} img/CPU-s; "
             + $"int8/float by CPU time {Median(cpuRatios):F2} (range {cpuRatios[0]:F2}-{cpuRatios[^1]:F2}), by the clock {Median(wallRatios):F2} (range {wallRatios[0]:F2}-{wallRatios[^1]:F2})"));
         Console.WriteLine($"float: {models.FloatOnnx}\nint8:  {models.Int8Onnx}");
         if (!string.IsNullOrEmpty(profile)) Console.WriteLine($"profiles: {floatSession.EndProfiling()}, {int8Session.EndProfiling()}");
