@@ -15,9 +15,9 @@ namespace Malaria.Training.Onnx;
 internal sealed class OnnxQuantizationPlan
 {
     /// <summary>
-    /// A convolution reading fewer channels stays in float: the first layer (3 colour planes) runs more than twice as
-    /// slowly as ONNX Runtime's integer kernel than as its float one, since the integer kernels gain only on the
-    /// channel dot products and a 3-channel input has too few (measured in the int8 study's operator profile).
+    /// A convolution reading fewer channels stays in float: ONNX Runtime's integer kernel runs the first layer (3 colour
+    /// planes) slower than its float one, since the integer kernels gain on the channel dot products and a 3-channel
+    /// input has too few (docs/experiments/2026-12-02-int8-quantisation.md has the operator profile).
     /// </summary>
     public const int MinimumConvInputChannels = 8;
 
