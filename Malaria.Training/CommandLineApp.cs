@@ -33,6 +33,7 @@ public static class CommandLineApp
             RobustnessCommand.Create(),
             ScoreCommand.Create(),
             CalibrateCommand.Create(),
+            QuantizeCommand.Create(),
         };
         // No command at all: the default job (find or download the data, split, train, export, evaluate).
         root.SetAction((_, cancellationToken) => Task.FromResult(DefaultJob.Run(cancellationToken)));

@@ -55,6 +55,30 @@ internal sealed class OnnxGraphBuilder(string namePrefix = "")
         return AddInitializer(stem, TensorProto.Types.DataType.Int64, bytes, [values.Length]);
     }
 
+    /// <summary>Adds an int8 initializer (quantised weights) and returns its name.</summary>
+    public string Int8Initializer(string stem, ReadOnlySpan<sbyte> values, params long[] dims) =>
+        AddInitializer(stem, TensorProto.Types.DataType.Int8, CheckedBytes(stem, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values), values.Length, dims), dims);
+
+    /// <summary>Adds a uint8 initializer (activation zero points) and returns its name.</summary>
+    public string UInt8Initializer(string stem, ReadOnlySpan<byte> values, params long[] dims) =>
+        AddInitializer(stem, TensorProto.Types.DataType.Uint8, CheckedBytes(stem, values, values.Length, dims), dims);
+
+    /// <summary>Adds an int32 initializer (quantised biases) and returns its name.</summary>
+    public string Int32Initializer(string stem, ReadOnlySpan<int> values, params long[] dims)
+    {
+        var bytes = new byte[values.Length * sizeof(int)];
+        for (var i = 0; i < values.Length; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(i * sizeof(int)), values[i]);
+        return AddInitializer(stem, TensorProto.Types.DataType.Int32, CheckedBytes(stem, bytes, values.Length, dims), dims);
+    }
+
+    private static byte[] CheckedBytes(string stem, ReadOnlySpan<byte> bytes, int count, long[] dims)
+    {
+        if (dims.Aggregate(1L, (a, d) => a * d) != count)
+            throw new ArgumentException($"Initializer '{stem}': {count} values do not fill shape [{string.Join(",", dims)}].");
+        return bytes.ToArray();
+    }
+
     private string AddInitializer(string stem, TensorProto.Types.DataType type, byte[] littleEndianBytes, long[] dims)
     {
         var tensor = new TensorProto
