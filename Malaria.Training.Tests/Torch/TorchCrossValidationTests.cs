@@ -146,4 +146,23 @@ public class TorchCrossValidationTests
         public List<string> Lines { get; } = [];
         public override void Message(string text) => Lines.Add(text);
     }
+
+    [Test]
+    public void OneFinishedFoldIsCalibratedOverGroupsOfItsPatients()
+    {
+        var split = Split();
+        var output = temp.Combine("cv");
+        new TorchCrossValidation(Options(1), 3, TrainingProgress.Silent(), new HashSet<int> { 1 }).Run(split, output);
+
+        Assert.That(() => FoldCalibration.Run(output, 0, 0.97, "balanced"), Throws.ArgumentException.With.Message.Contains("--groups"),
+            "one fold cannot be cross-fitted against other folds");
+        var (file, summary) = FoldCalibration.Run(output, 2, 0.97, "balanced");
+
+        Assert.That(file.Calibration.Select(c => c.Views), Is.EqualTo(new[] { 1, 8 }));
+        Assert.That(file.Calibration.All(c => double.IsFinite(c.Temperature) && c.Temperature > 0));
+        Assert.That(file.OperatingPoints.Select(p => (p.Name, p.Views)),
+            Is.EquivalentTo(new[] { ("balanced", 1), ("screening", 1), ("balanced", 8), ("screening", 8) }));
+        Assert.That(file.Source, Does.Contain("fold 1").And.Contain("2 patient groups"));
+        Assert.That(summary, Does.Contain("temperature"));
+    }
 }

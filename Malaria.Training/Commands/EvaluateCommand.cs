@@ -34,9 +34,11 @@ public static class EvaluateCommand
         {
             Description = $"Folder for metrics.json, report.md and pictures. Default: evaluate-PART beside the model; for '{ShippedModel}', {ShippedModelReports}/evaluate-PART.",
         };
+        var views = new Option<int?>("--views") { Description = "Score each image as 1 view or the mean of 8 (rotations and mirror images); default: the views the model card recommends." };
+        views.AcceptOnlyFromAmong("1", "8");
         var command = new Command("evaluate", "Score labeled images with a saved model (zip or ONNX, or the shipped one) and write ML.NET multiclass metrics, the Parasitized-positive binary view with 95 % intervals by patient, a report and pictures.")
         {
-            model, data, groupPattern, split, part, output,
+            model, data, groupPattern, split, part, output, views,
         };
         command.SetAction(parse =>
         {
@@ -57,7 +59,7 @@ public static class EvaluateCommand
                 var images = splitPath is not null
                     ? [.. SplitFile.Read(splitPath).Where(e => e.Part == parse.GetValue(part)).Select(e => e.Image)]
                     : DatasetLoading.Load(dataFolder!, parse.GetValue(groupPattern)).Images;
-                ModelEvaluation.Run(modelPath, images, partName, outFolder);
+                ModelEvaluation.Run(modelPath, images, partName, outFolder, parse.GetValue(views) is { } v ? (ScoringViews)v : null);
             }
             finally
             {

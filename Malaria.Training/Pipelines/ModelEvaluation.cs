@@ -14,9 +14,14 @@ namespace Malaria.Training.Pipelines;
 public static class ModelEvaluation
 {
     /// <summary>Scores <paramref name="images"/> with the model and writes the report into <paramref name="outFolder"/>.</summary>
-    public static EvaluationResult Run(string modelPath, IReadOnlyList<LabeledImage> images, string partName, string outFolder)
+    public static EvaluationResult Run(string modelPath, IReadOnlyList<LabeledImage> images, string partName, string outFolder, ScoringViews? views = null)
     {
         var card = RequireModel(modelPath);
+        if (views is { } asked && card.ViewsInGraph == 1)
+        {
+            // Scored, calibrated and decided as a caller asking for these views would be; the card's own choice otherwise.
+            card.Views = new ModelCardViews { InGraph = 1, Recommended = (int)asked };
+        }
         if (images.Count == 0) throw new ArgumentException($"No images to evaluate in the {partName} part.");
         var unknown = images.FirstOrDefault(i => !card.Labels.Contains(i.Label));
         if (unknown is not null) throw new InvalidDataException($"Image '{unknown.Path}' has label '{unknown.Label}', which the model does not know ({string.Join(", ", card.Labels)}).");
