@@ -89,11 +89,11 @@ public class CompareCommandTests
         new ModelCard
         {
             Labels = ["Parasitized", "Uninfected"], InputWidth = 128, InputHeight = 128, Trainer = "mobilenetv2", SplitSha256 = "abc", Seed = 42,
-            Properties = new Dictionary<string, string> { ["freezeBackbone"] = "False", ["epochs"] = "8" },
+            Properties = new Dictionary<string, string> { ["freezeBackbone"] = "False", ["epochs"] = "12", ["backboneLrFactor"] = "0.3" },
         }.Save(Path.Combine(run, ModelCard.FileName));
 
         var same = new ModelComparison.RunSettings("mobilenetv2", false, "abc", 42, null);
-        Assert.That(ModelComparison.IsFinished(run, same), Is.True, "the defaults: 128 px, 8 epochs");
+        Assert.That(ModelComparison.IsFinished(run, same), Is.True, "the defaults: 128 px, 12 epochs, backbone at 0.3");
         Assert.That(ModelComparison.IsFinished(run, same with { ImageSize = 160 }), Is.False);
         Assert.That(ModelComparison.IsFinished(run, same with { FreezeBackbone = true }), Is.False);
         Assert.That(ModelComparison.IsFinished(run, same with { EpochCap = 3 }), Is.False);
@@ -102,11 +102,13 @@ public class CompareCommandTests
         Assert.That(ModelComparison.IsFinished(run, same with { Trainer = "cnn" }), Is.False);
     }
 
-    [TestCase("architecture", "Cnn 16x2,32x2,64x2,128x1")]
+    [TestCase("architecture", "Cnn")]
+    [TestCase("architecture", "Cnn 16x1,32x1,64x2,128x1")]
     [TestCase("views", "8")]
     [TestCase("decisionThreshold", "0.37")]
     [TestCase("weightAverageDecay", "0.998")]
-    [TestCase("labelSmoothing", "0.1")]
+    [TestCase("labelSmoothing", "0.2")]
+    [TestCase("domainAugment", "v0")]
     [TestCase("mixupAlpha", "0.2")]
     [TestCase("backboneLrFactor", "0.3")]
     public void ARunWithAnotherLayoutOrViewAveragingIsNotReused(string property, string value)
@@ -116,7 +118,10 @@ public class CompareCommandTests
         Directory.CreateDirectory(run);
         File.WriteAllText(Path.Combine(run, "model.zip"), "zip");
         File.WriteAllText(Path.Combine(run, "metrics.json"), "{}");
-        var properties = new Dictionary<string, string> { ["freezeBackbone"] = "False", ["epochs"] = "20", ["architecture"] = "Cnn" };
+        var properties = new Dictionary<string, string>
+        {
+            ["freezeBackbone"] = "False", ["epochs"] = "40", ["architecture"] = "Cnn 16x2,32x2,64x2,128x1", ["labelSmoothing"] = "0.1", ["domainAugment"] = "v1",
+        };
         var card = new ModelCard { Labels = ["Parasitized", "Uninfected"], InputWidth = 64, InputHeight = 64, Trainer = "cnn", SplitSha256 = "abc", Seed = 42, Properties = properties };
         card.Save(Path.Combine(run, ModelCard.FileName));
         var wanted = new ModelComparison.RunSettings("cnn", false, "abc", 42, null);
@@ -135,7 +140,10 @@ public class CompareCommandTests
         Directory.CreateDirectory(run);
         File.WriteAllText(Path.Combine(run, "model.zip"), "zip");
         File.WriteAllText(Path.Combine(run, "metrics.json"), "{}");
-        var properties = new Dictionary<string, string> { ["freezeBackbone"] = "False", ["epochs"] = "20", ["architecture"] = "Cnn" };
+        var properties = new Dictionary<string, string>
+        {
+            ["freezeBackbone"] = "False", ["epochs"] = "40", ["architecture"] = "Cnn 16x2,32x2,64x2,128x1", ["labelSmoothing"] = "0.1", ["domainAugment"] = "v1",
+        };
         var card = new ModelCard { Labels = ["Parasitized", "Uninfected"], InputWidth = 64, InputHeight = 64, Trainer = "cnn", SplitSha256 = "abc", Seed = 42, Properties = properties, Views = new ModelCardViews { InGraph = 1, Recommended = 1 } };
         card.Save(Path.Combine(run, ModelCard.FileName));
         var wanted = new ModelComparison.RunSettings("cnn", false, "abc", 42, null);

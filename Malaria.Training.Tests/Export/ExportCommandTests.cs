@@ -128,8 +128,11 @@ public class ExportCommandTests
         Assert.That(card.Calibration!.Single().Views, Is.EqualTo(8));
         Assert.That(card.OperatingPoints!.Select(p => p.Name), Is.EqualTo(new[] { "balanced", "screening" }));
         Assert.That(card.DefaultOperatingPoint, Is.EqualTo("balanced"));
-        using var classifier = MalariaClassifier.Load(folder.Combine("out", "model.onnx"));
+        // The card calibrates the 8 views it recommends, so the library is asked for them; one view would fail at load.
+        using var classifier = MalariaClassifier.Load(folder.Combine("out", "model.onnx"), new MalariaClassifierOptions { Views = ScoringViews.Dihedral });
         Assert.That(classifier.Model.Temperature, Is.EqualTo(card.Calibration![0].Temperature));
+        Assert.That(() => MalariaClassifier.Load(folder.Combine("out", "model.onnx")),
+            Throws.InstanceOf<Malaria.Inference.Models.ModelLoadException>().With.Message.Contains("1 view"));
         Assert.That(classifier.Model.OperatingPoints.Select(p => p.Name), Is.EqualTo(new[] { "balanced", "screening" }));
     }
 

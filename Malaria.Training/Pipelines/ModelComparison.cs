@@ -96,12 +96,12 @@ internal static class ModelComparison
     // Card properties a TorchSharp run records only when trained or exported unlike compare's contenders
     // (--average-views, --threshold, --weight-average, --label-smoothing, --mixup, --backbone-lr-factor): such a run is another model.
     // "views" is the property of graphs exported before views were a choice; newer cards recommend views in Views.
-    private static readonly string[] OtherModelProperties = ["views", "decisionThreshold", "weightAverageDecay", "labelSmoothing", "mixupAlpha", "backboneLrFactor"];
+    private static readonly string[] OtherModelProperties = ["views", "decisionThreshold", "weightAverageDecay", "labelSmoothing", "mixupAlpha", "backboneLrFactor", "domainAugment", "shift", "stainNormalization"];
 
     /// <summary>
     /// True when <paramref name="run"/> holds a finished model (model.zip, model.json, metrics.json) whose card says it was
-    /// trained by the same trainer on the same split with the same seed, freezing, epoch cap and input size, in the
-    /// default layout and scored on one view.
+    /// trained by the same trainer on the same split with the same seed, freezing, epoch cap and input size, with the
+    /// trainer's default layout and settings, and scored on one view.
     /// </summary>
     public static bool IsFinished(string run, RunSettings wanted)
     {
@@ -115,12 +115,16 @@ internal static class ModelComparison
         var mobileNet = wanted.Trainer == "mobilenetv2";
         var defaults = TorchTrainingOptions.Defaults(mobileNet ? TorchArchitecture.MobileNetV2 : TorchArchitecture.Cnn);
         var epochs = wanted.EpochCap ?? defaults.Epochs;
-        // The contenders use the default layout and none of OtherModelProperties' options: a run made with
-        // --cnn-stages or any of those options is another model.
-        var defaultLayout = Property("architecture") is null or nameof(TorchArchitecture.Cnn) or nameof(TorchArchitecture.MobileNetV2);
+        // The contenders use the trainer's defaults: a run whose card records another layout or another value of any
+        // of OtherModelProperties' options (or records one the defaults leave off) is another model.
+        var recorded = defaults.SettingsOnlyWhenOn().ToDictionary(p => p.Key, p => p.Value);
+        var layout = Property("architecture");
+        var layoutMatches = !mobileNet && defaults.CnnStages != MalariaCnn.DefaultStages
+            ? layout == $"{nameof(TorchArchitecture.Cnn)} {defaults.CnnStages}"
+            : layout is null or nameof(TorchArchitecture.Cnn) or nameof(TorchArchitecture.MobileNetV2);
         return Property("freezeBackbone") == wanted.FreezeBackbone.ToString() && Property("epochs") == epochs.ToString(CultureInfo.InvariantCulture)
             && card.InputWidth == (wanted.ImageSize ?? defaults.ImageSize)
-            && defaultLayout && OtherModelProperties.All(key => Property(key) is null)
+            && layoutMatches && OtherModelProperties.All(key => Property(key) == recorded.GetValueOrDefault(key))
             && (card.Views?.Recommended ?? 1) == 1;
     }
 

@@ -71,8 +71,7 @@ public static class ModelEvaluation
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         // Scored with the views the model was chosen with, so the card's metrics are those of its recommended use.
-        var views = card.Views?.Recommended == (int)ScoringViews.Dihedral ? ScoringViews.Dihedral : ScoringViews.Single;
-        using var classifier = MalariaClassifier.Load(modelPath, new MalariaClassifierOptions { Views = views });
+        using var classifier = MalariaClassifier.Load(modelPath, new MalariaClassifierOptions { Views = ViewsOf(card) });
         var scores = new List<float[]>(images.Count);
         foreach (var chunk in images.Chunk(256))
         {
@@ -106,7 +105,7 @@ public static class ModelEvaluation
         var misclassified = MisclassifiedImages.Find(images, scoring.Scored, positiveIndex);
         AtomicFile.WriteAllText(Path.Combine(outFolder, MisclassifiedImages.CsvFile), MisclassifiedImages.ToCsv(misclassified, result.PositiveLabel));
         var calibration = CalibrationAndOperatingPoints(card, scoring.Scored, positiveIndex, temperature, result, outFolder);
-        var gallery = WriteGallery(modelPath, misclassified, result.PositiveLabel, outFolder);
+        var gallery = WriteGallery(modelPath, card, misclassified, result.PositiveLabel, outFolder);
         var overlap = TrainingGroups.Read(card.Properties) is { } trained ? TrainingGroups.Overlap(images, trained) : null;
         EvaluationReport.Write(outFolder, result, $"Evaluation of {Path.GetFileName(modelPath)}",
         [
@@ -120,6 +119,10 @@ public static class ModelEvaluation
         AnsiConsole.MarkupLine($"Wrote metrics.json, report.md, {MisclassifiedImages.CsvFile} ({misclassified.Count:N0} images) and pictures to [bold]{Markup.Escape(outFolder)}[/] ({scoring.Elapsed.TotalSeconds:F1} s).");
         return result;
     }
+
+    /// <summary>The views to ask the library for so a model is scored as its card recommends (<c>--views</c> may have set them).</summary>
+    private static ScoringViews ViewsOf(ModelCard card) =>
+        card.Views?.Recommended == (int)ScoringViews.Dihedral ? ScoringViews.Dihedral : ScoringViews.Single;
 
     /// <summary>The card's temperature for the views the model scores with; 1 without one.</summary>
     private static double TemperatureOf(ModelCard card)
@@ -181,10 +184,11 @@ public static class ModelEvaluation
     }
 
     /// <summary>worst-errors.png and its report line; empty when nothing was wrong.</summary>
-    private static string WriteGallery(string modelPath, IReadOnlyList<MisclassifiedImage> misclassified, string positiveLabel, string outFolder)
+    private static string WriteGallery(string modelPath, ModelCard card, IReadOnlyList<MisclassifiedImage> misclassified, string positiveLabel, string outFolder)
     {
         if (misclassified.Count == 0) return "";
-        using var classifier = MalariaClassifier.Load(modelPath);
+        // Explained with the views the errors were scored with.
+        using var classifier = MalariaClassifier.Load(modelPath, new MalariaClassifierOptions { Views = ViewsOf(card) });
         var png = ErrorGallery.Draw(classifier, misclassified, positiveLabel);
         if (png is null) return "";
         AtomicFile.WriteAllBytes(Path.Combine(outFolder, ErrorGallery.FileName), png);

@@ -29,7 +29,7 @@ internal sealed class ModelFiles : IDisposable
     }
 
     /// <summary>
-    /// A copy of the built-in model whose card calibrates its 8-view scores (temperature 1.5) and has a balanced
+    /// A copy of the built-in model whose card calibrates its one-view scores (the library's default) (temperature 1.5) and has a balanced
     /// (0.5) and a screening (0.05) operating point; returns the model's path.
     /// </summary>
     public string CopyWithOperatingPoints(string name)
@@ -37,10 +37,10 @@ internal sealed class ModelFiles : IDisposable
         var model = Copy(name);
         var cardPath = Path.Combine(Path.GetDirectoryName(model)!, "model.json");
         var card = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(cardPath))!.AsObject();
-        card["calibration"] = System.Text.Json.Nodes.JsonNode.Parse("""[{ "views": 8, "temperature": 1.5 }]""");
+        card["calibration"] = System.Text.Json.Nodes.JsonNode.Parse("""[{ "views": 1, "temperature": 1.5 }]""");
         card["operatingPoints"] = System.Text.Json.Nodes.JsonNode.Parse("""
-            [{ "name": "balanced", "views": 8, "threshold": 0.5, "sensitivity": 0.95, "specificity": 0.97, "source": "test" },
-             { "name": "screening", "views": 8, "threshold": 0.05, "sensitivity": 0.99, "specificity": 0.8, "source": "test" }]
+            [{ "name": "balanced", "views": 1, "threshold": 0.5, "sensitivity": 0.95, "specificity": 0.97, "source": "test" },
+             { "name": "screening", "views": 1, "threshold": 0.05, "sensitivity": 0.99, "specificity": 0.8, "source": "test" }]
             """);
         card["defaultOperatingPoint"] = "balanced";
         File.WriteAllText(cardPath, card.ToJsonString());
