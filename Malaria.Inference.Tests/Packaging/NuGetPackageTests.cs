@@ -85,6 +85,7 @@ public sealed class NuGetPackageTests
 
         var port = FreePort();
         using (var server = Start(app, dll, port, environment: []))
+        try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             await WaitUntilServing(http, server);
@@ -106,11 +107,18 @@ public sealed class NuGetPackageTests
             Assert.That(scraped, Does.Contain("malaria_predictions").And.Contain("model=\"default\""));
             Assert.That(scraped, Does.Contain("malaria_prediction_duration"));
         }
+        finally
+        {
+            // Disposing a Process only releases its handle: the server would outlive the test run.
+            server.Kill(entireProcessTree: true);
+        }
 
         // A configured model file that does not exist: the app must not start, and must say which file.
         var missing = Path.Combine(_work.Path, "models", "missing.zip");
         using var broken = Start(app, dll, FreePort(), new() { ["Malaria__Models__mobilenet__Path"] = missing });
-        Assert.That(broken.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, "the app stops instead of serving");
+        var stopped = broken.WaitForExit(TimeSpan.FromSeconds(60));
+        if (!stopped) broken.Kill(entireProcessTree: true);
+        Assert.That(stopped, Is.True, "the app stops instead of serving");
         Assert.That(broken.ExitCode, Is.Not.Zero);
         var log = broken.StandardOutput.ReadToEnd() + broken.StandardError.ReadToEnd();
         Assert.That(log, Does.Contain(missing).And.Contain("does not exist"));

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Malaria.Training.Evaluation;
 using Malaria.Training.Pipelines;
 
@@ -15,17 +14,8 @@ public static class CalibrateCommand
     {
         var cv = new Option<DirectoryInfo>("--cv") { Description = "A crossvalidate output folder; its finished folds (fold-K/fold.json) are used.", Required = true };
         var groups = new Option<int>("--groups") { Description = "Patient groups to cross-fit over (at least 2); default: one per finished fold.", DefaultValueFactory = _ => 0 };
-        var target = new Option<double>("--target-sensitivity")
-        {
-            Description = "Sensitivity the screening operating point must reach (the largest threshold that does).",
-            DefaultValueFactory = _ => TorchCrossValidation.DefaultTargetSensitivity,
-        };
-        var defaultPoint = new Option<string>("--default-operating-point")
-        {
-            Description = "The operating point the model decides at by default: balanced or screening.",
-            DefaultValueFactory = _ => CrossFittedCalibration.BalancedName,
-        };
-        defaultPoint.AcceptOnlyFromAmong(CrossFittedCalibration.BalancedName, CrossFittedCalibration.ScreeningName);
+        var target = CommonOptions.TargetSensitivity();
+        var defaultPoint = CommonOptions.DefaultOperatingPoint();
         var output = new Option<FileInfo?>("--out", "-o") { Description = "File to write (default: calibration.json in --cv)." };
         var command = new Command("calibrate",
             "Fit temperature scaling and the balanced/screening operating points on the held-out predictions of a cross-validation's finished folds, cross-fitted over patient groups, into calibration.json for train/export --calibration.")
@@ -36,9 +26,7 @@ public static class CalibrateCommand
         {
             var k = parse.GetValue(groups);
             if (k is < 0 or 1) throw new CommandLineException($"--groups must be 2 or more (or left out for one group per finished fold); got {k}.");
-            var targetSensitivity = parse.GetValue(target);
-            if (!(targetSensitivity > 0 && targetSensitivity < 1))
-                throw new CommandLineException($"--target-sensitivity must be between 0 and 1 (exclusive); got {targetSensitivity.ToString(CultureInfo.InvariantCulture)}.");
+            var targetSensitivity = CommonOptions.TargetSensitivityValue(parse.GetValue(target));
             var folder = parse.GetRequiredValue(cv).FullName;
             var (file, summary) = FoldCalibration.Run(folder, k, targetSensitivity, parse.GetRequiredValue(defaultPoint));
             var path = parse.GetValue(output)?.FullName ?? Path.Combine(folder, CalibrationFile.FileName);

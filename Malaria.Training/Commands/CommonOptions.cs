@@ -1,3 +1,5 @@
+using Malaria.Training.Evaluation;
+using Malaria.Training.Pipelines;
 using System.CommandLine;
 using Malaria.Training.Data;
 
@@ -41,6 +43,30 @@ public static class CommonOptions
     };
 
     /// <summary><c>--calibration FILE</c>: crossvalidate's calibration.json, written into model.json (train and export).</summary>
+    /// <summary><c>--target-sensitivity</c>: what the screening operating point must reach on held-out cells.</summary>
+    public static Option<double> TargetSensitivity() => new("--target-sensitivity")
+    {
+        Description = "Sensitivity the screening operating point must reach on held-out cells (the largest threshold that does).",
+        DefaultValueFactory = _ => TorchCrossValidation.DefaultTargetSensitivity,
+    };
+
+    /// <summary>The <c>--target-sensitivity</c> given, checked.</summary>
+    public static double TargetSensitivityValue(double value) =>
+        value is > 0 and < 1 ? value
+            : throw new CommandLineException($"--target-sensitivity must be between 0 and 1 (exclusive); got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+
+    /// <summary><c>--default-operating-point</c>: balanced or screening.</summary>
+    public static Option<string> DefaultOperatingPoint()
+    {
+        var option = new Option<string>("--default-operating-point")
+        {
+            Description = "The operating point calibration.json makes the model's default: balanced or screening.",
+            DefaultValueFactory = _ => CrossFittedCalibration.BalancedName,
+        };
+        option.AcceptOnlyFromAmong(CrossFittedCalibration.BalancedName, CrossFittedCalibration.ScreeningName);
+        return option;
+    }
+
     public static Option<FileInfo?> Calibration() => new("--calibration")
     {
         Description = "calibration.json from crossvalidate (same settings): its temperature and operating points (balanced, screening) go into model.json, and the test part is scored calibrated.",

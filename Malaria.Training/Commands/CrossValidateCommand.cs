@@ -23,17 +23,8 @@ public static class CrossValidateCommand
             Description = "Train only these folds (1-based, repeatable), to spread the folds over sessions or machines; finished folds are always reused.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var target = new Option<double>("--target-sensitivity")
-        {
-            Description = "Sensitivity the screening operating point must reach on held-out cells (the largest threshold that does).",
-            DefaultValueFactory = _ => TorchCrossValidation.DefaultTargetSensitivity,
-        };
-        var defaultPoint = new Option<string>("--default-operating-point")
-        {
-            Description = "The operating point calibration.json makes the model's default: balanced or screening.",
-            DefaultValueFactory = _ => CrossFittedCalibration.BalancedName,
-        };
-        defaultPoint.AcceptOnlyFromAmong(CrossFittedCalibration.BalancedName, CrossFittedCalibration.ScreeningName);
+        var target = CommonOptions.TargetSensitivity();
+        var defaultPoint = CommonOptions.DefaultOperatingPoint();
         var command = new Command("crossvalidate",
             "Cross-validate a TorchSharp configuration over the training and validation patients (k folds by patient; the test part is not read), " +
             "and write cv.md, cv.json and refit-split.csv for the final fit.")
@@ -48,9 +39,7 @@ public static class CrossValidateCommand
             var selected = parse.GetValue(only) is { Length: > 0 } chosen ? chosen.ToHashSet() : null;
             if (selected is not null && selected.Any(f => f < 1 || f > k))
                 throw new CommandLineException($"--fold takes fold numbers from 1 to {k}; got {string.Join(", ", selected.Order())}.");
-            var targetSensitivity = parse.GetValue(target);
-            if (!(targetSensitivity > 0 && targetSensitivity < 1))
-                throw new CommandLineException($"--target-sensitivity must be between 0 and 1 (exclusive); got {targetSensitivity.ToString(CultureInfo.InvariantCulture)}.");
+            var targetSensitivity = CommonOptions.TargetSensitivityValue(parse.GetValue(target));
             var (_, options, split, output) = TorchTrainCommand.Parse(command, parse);
             if (options.Resume) throw new CommandLineException("crossvalidate resumes by itself: run the same command again with the same --out.");
             var result = new TorchCrossValidation(options, k, TrainingProgress.Console(), selected, targetSensitivity, parse.GetRequiredValue(defaultPoint)).Run(split, output, token);
