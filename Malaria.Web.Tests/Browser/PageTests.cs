@@ -169,6 +169,25 @@ public sealed class PageTests
     }
 
     [Test]
+    public async Task Choosing_the_screening_point_decides_the_cells_again_at_its_threshold()
+    {
+        // The built-in model's own screening threshold, as its card gives it for the views the page scores.
+        using var builtIn = Malaria.Inference.MalariaClassifier.LoadDefault();
+        var screening = builtIn.Model.OperatingPoints.Single(p => p.Name == "screening").Threshold;
+        await _page.GetByLabel("Choose images").SetInputFilesAsync([SharedData.Parasitized, SharedData.Uninfected]);
+        var cards = _page.GetByTestId("result-card");
+        await Assertions.Expect(cards.Nth(0).GetByTestId("operating-point")).ToHaveTextAsync("decided at balanced (≥ 0.500)");
+        await Assertions.Expect(_page.GetByTestId("point-info")).ToContainTextAsync("held-out sensitivity");
+
+        await _page.GetByLabel("Decision").SelectOptionAsync("screening");
+        var expected = $"decided at screening (≥ {screening.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)})";
+        foreach (var i in new[] { 0, 1 })
+            await Assertions.Expect(cards.Nth(i).GetByTestId("operating-point")).ToHaveTextAsync(expected);
+        await Assertions.Expect(cards.Nth(0).GetByTestId("label")).ToHaveTextAsync("Parasitized");
+        await Shot("08-screening-point");
+    }
+
+    [Test]
     public async Task Switching_the_model_scores_the_cells_again_with_it()
     {
         await _page.GetByLabel("Choose images").SetInputFilesAsync([SharedData.Parasitized]);

@@ -12,6 +12,7 @@ const state = {
 
 const $ = (id) => document.getElementById(id);
 const modelSelect = $("model");
+const pointSelect = $("point");
 const input = $("files");
 const dropzone = $("dropzone");
 const results = $("results");
@@ -41,6 +42,7 @@ async function loadModels() {
     }));
     $("limits-text").textContent = `up to ${limits.maxFilesPerRequest} per request, ${bytes(limits.maxFileBytes)} each`;
     describeModel();
+    describePoints();
   } catch (error) {
     $("model-info").textContent = "The models could not be listed: " + error.message;
   }
@@ -53,9 +55,33 @@ function describeModel() {
   if (!m) return;
   const parts = [`${m.trainer || m.format} · input ${m.inputWidth}×${m.inputHeight}`, `version ${shortVersion(m.version)}`];
   if (m.metrics && m.metrics.auc != null) parts.push(`ROC AUC ${m.metrics.auc.toFixed(3)}`);
-  if (m.operatingPoint) parts.push(`operating point ${m.operatingPoint}`);
+  if (m.operatingPoint) parts.push(`default decision ${m.operatingPoint}`);
   if (m.lastReloadFailure) parts.push("last reload failed");
   $("model-info").textContent = parts.join(" · ");
+}
+
+// The model's operating points: the threshold on P(Parasitized) from which a cell is called Parasitized, with the
+// sensitivity and specificity each reached on held-out patients when it was chosen.
+function describePoints() {
+  const m = currentModel();
+  if (!m) return;
+  const points = m.operatingPoints || [];
+  pointSelect.replaceChildren(...points.map((p) => {
+    const option = document.createElement("option");
+    option.value = p.name;
+    option.textContent = `${p.name} · P(Parasitized) ≥ ${p.threshold.toFixed(3)}`;
+    return option;
+  }));
+  pointSelect.value = m.operatingPoint;
+  describePoint();
+}
+
+function describePoint() {
+  const m = currentModel();
+  const p = m && (m.operatingPoints || []).find((x) => x.name === pointSelect.value);
+  $("point-info").textContent = p && p.sensitivity != null && p.specificity != null
+    ? `held-out sensitivity ${percent(p.sensitivity)}, specificity ${percent(p.specificity)} when chosen`
+    : "";
 }
 
 function setStatus(text) { $("status").textContent = text; }
@@ -132,7 +158,8 @@ async function problemOf(response) {
 async function classifyBatch(model, batch, cards, run) {
   const form = new FormData();
   for (const file of batch) form.append("files", file, file.name);
-  const response = await post(`/api/classify?model=${encodeURIComponent(model)}`, form, "application/json");
+  const point = pointSelect.value ? `&operatingPoint=${encodeURIComponent(pointSelect.value)}` : "";
+  const response = await post(`/api/classify?model=${encodeURIComponent(model)}${point}`, form, "application/json");
   if (run !== state.run) return [];
   if (response.ok) {
     const body = await response.json();
@@ -261,7 +288,8 @@ function take(fileList) {
 }
 
 input.addEventListener("change", () => { take(input.files); input.value = ""; });
-modelSelect.addEventListener("change", () => { describeModel(); if (state.files.length) score(state.files); });
+modelSelect.addEventListener("change", () => { describeModel(); describePoints(); if (state.files.length) score(state.files); });
+pointSelect.addEventListener("change", () => { describePoint(); if (state.files.length) score(state.files); });
 dropzone.addEventListener("click", (e) => { if (e.target === dropzone || !e.target.closest("label")) input.click(); });
 dropzone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); } });
 dropzone.addEventListener("dragover", (e) => { e.preventDefault(); dropzone.classList.add("dragging"); });
