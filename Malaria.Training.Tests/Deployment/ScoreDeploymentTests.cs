@@ -52,7 +52,7 @@ public class ScoreDeploymentTests
             Assert.That(File.Exists(Path.Combine(Root, source)) || Directory.Exists(Path.Combine(Root, source)), Is.True, $"COPY {source}");
 
         var ignored = File.ReadAllLines(Dockerfile + ".dockerignore").Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
-        foreach (var project in ProjectClosure(Path.Combine(Root, "Malaria.Training", "Malaria.Training.csproj")))
+        foreach (var project in ProjectReferences.Closure(Path.Combine(Root, "Malaria.Training", "Malaria.Training.csproj")))
         {
             var folder = Path.GetFileName(Path.GetDirectoryName(project))!;
             Assert.That(sources, Does.Contain($"{folder}/{Path.GetFileName(project)}"), $"{folder}'s project file is copied before restore");
@@ -116,19 +116,5 @@ public class ScoreDeploymentTests
         Assert.That(mounts.Keys, Does.Contain("/tmp"), "the only other writable path");
         Assert.That(Text(container, "resources.requests.cpu"), Is.Not.Null);
         Assert.That(Text(container, "resources.requests.memory"), Is.Not.Null);
-    }
-
-    /// <summary>The project and every project it references, transitively.</summary>
-    private static IEnumerable<string> ProjectClosure(string project)
-    {
-        var seen = new HashSet<string>();
-        var pending = new Stack<string>([Path.GetFullPath(project)]);
-        while (pending.TryPop(out var next))
-        {
-            if (!seen.Add(next)) continue;
-            foreach (var reference in XDocument.Load(next).Descendants("ProjectReference"))
-                pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(next)!, reference.Attribute("Include")!.Value.Replace('\\', '/'))));
-        }
-        return seen;
     }
 }

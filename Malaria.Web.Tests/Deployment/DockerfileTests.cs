@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using System.Xml.Linq;
 using Malaria.Web.Tests.Support;
+using Malaria.TestSupport.Deployment;
 
 namespace Malaria.Web.Tests.Deployment;
 
@@ -44,7 +44,7 @@ public sealed class DockerfileTests
         foreach (var source in sources)
             Assert.That(File.Exists(Path.Combine(Repository.Root, source)) || Directory.Exists(Path.Combine(Repository.Root, source)), Is.True, $"COPY {source}");
 
-        foreach (var project in ProjectClosure(Path.Combine(Repository.Root, "Malaria.Web", "Malaria.Web.csproj")))
+        foreach (var project in ProjectReferences.Closure(Path.Combine(Repository.Root, "Malaria.Web", "Malaria.Web.csproj")))
         {
             var folder = Path.GetFileName(Path.GetDirectoryName(project))!;
             Assert.That(sources, Does.Contain($"{folder}/{Path.GetFileName(project)}"), $"{folder}'s project file is copied before restore");
@@ -62,19 +62,5 @@ public sealed class DockerfileTests
         var env = string.Join(" ", instructions.Where(i => i.Instruction == "ENV").Select(i => i.Arguments));
         Assert.That(env, Does.Contain($"ASPNETCORE_HTTP_PORTS={exposed}"));
         Assert.That(instructions.Last(i => i.Instruction == "ENTRYPOINT").Arguments, Does.Contain("Malaria.Web.dll"));
-    }
-
-    /// <summary>The project and every project it references, transitively.</summary>
-    private static IEnumerable<string> ProjectClosure(string project)
-    {
-        var seen = new HashSet<string>();
-        var pending = new Stack<string>([Path.GetFullPath(project)]);
-        while (pending.TryPop(out var next))
-        {
-            if (!seen.Add(next)) continue;
-            foreach (var reference in XDocument.Load(next).Descendants("ProjectReference"))
-                pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(next)!, reference.Attribute("Include")!.Value.Replace('\\', '/'))));
-        }
-        return seen;
     }
 }
