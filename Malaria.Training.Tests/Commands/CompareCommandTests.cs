@@ -82,10 +82,7 @@ public class CompareCommandTests
     public void AFinishedRunMatchesOnlyItsOwnSettings()
     {
         using var tree = new TempFolder();
-        var run = tree.Combine("run");
-        Directory.CreateDirectory(run);
-        File.WriteAllText(Path.Combine(run, "model.zip"), "zip");
-        File.WriteAllText(Path.Combine(run, "metrics.json"), "{}");
+        var run = FinishedRunFolder(tree);
         new ModelCard
         {
             Labels = ["Parasitized", "Uninfected"], InputWidth = 128, InputHeight = 128, Trainer = "mobilenetv2", SplitSha256 = "abc", Seed = 42,
@@ -114,14 +111,8 @@ public class CompareCommandTests
     public void ARunWithAnotherLayoutOrViewAveragingIsNotReused(string property, string value)
     {
         using var tree = new TempFolder();
-        var run = tree.Combine("run");
-        Directory.CreateDirectory(run);
-        File.WriteAllText(Path.Combine(run, "model.zip"), "zip");
-        File.WriteAllText(Path.Combine(run, "metrics.json"), "{}");
-        var properties = new Dictionary<string, string>
-        {
-            ["freezeBackbone"] = "False", ["epochs"] = "40", ["architecture"] = "Cnn 16x2,32x2,64x2,128x1", ["labelSmoothing"] = "0.1", ["domainAugment"] = "v1",
-        };
+        var run = FinishedRunFolder(tree);
+        var properties = CnnDefaultProperties();
         var card = new ModelCard { Labels = ["Parasitized", "Uninfected"], InputWidth = 64, InputHeight = 64, Trainer = "cnn", SplitSha256 = "abc", Seed = 42, Properties = properties };
         card.Save(Path.Combine(run, ModelCard.FileName));
         var wanted = new ModelComparison.RunSettings("cnn", false, "abc", 42, null);
@@ -136,14 +127,8 @@ public class CompareCommandTests
     public void ARunThatRecommendsEightViewsIsNotReused()
     {
         using var tree = new TempFolder();
-        var run = tree.Combine("run");
-        Directory.CreateDirectory(run);
-        File.WriteAllText(Path.Combine(run, "model.zip"), "zip");
-        File.WriteAllText(Path.Combine(run, "metrics.json"), "{}");
-        var properties = new Dictionary<string, string>
-        {
-            ["freezeBackbone"] = "False", ["epochs"] = "40", ["architecture"] = "Cnn 16x2,32x2,64x2,128x1", ["labelSmoothing"] = "0.1", ["domainAugment"] = "v1",
-        };
+        var run = FinishedRunFolder(tree);
+        var properties = CnnDefaultProperties();
         var card = new ModelCard { Labels = ["Parasitized", "Uninfected"], InputWidth = 64, InputHeight = 64, Trainer = "cnn", SplitSha256 = "abc", Seed = 42, Properties = properties, Views = new ModelCardViews { InGraph = 1, Recommended = 1 } };
         card.Save(Path.Combine(run, ModelCard.FileName));
         var wanted = new ModelComparison.RunSettings("cnn", false, "abc", 42, null);
@@ -153,4 +138,20 @@ public class CompareCommandTests
         card.Save(Path.Combine(run, ModelCard.FileName));
         Assert.That(ModelComparison.IsFinished(run, wanted), Is.False, "evaluated on 8 views: another model");
     }
+
+    /// <summary>A run folder holding what a finished run leaves (model.zip, metrics.json), for a card to be written into.</summary>
+    private static string FinishedRunFolder(TempFolder tree)
+    {
+        var run = tree.Combine("run");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "model.zip"), "zip");
+        File.WriteAllText(Path.Combine(run, "metrics.json"), "{}");
+        return run;
+    }
+
+    /// <summary>The card properties a CNN run with the trainer's defaults records.</summary>
+    private static Dictionary<string, string> CnnDefaultProperties() => new()
+    {
+        ["freezeBackbone"] = "False", ["epochs"] = "40", ["architecture"] = "Cnn 16x2,32x2,64x2,128x1", ["labelSmoothing"] = "0.1", ["domainAugment"] = "v1",
+    };
 }
