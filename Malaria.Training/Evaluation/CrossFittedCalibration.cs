@@ -22,7 +22,15 @@ internal sealed record MeasuredOperatingPoint(string Name, double Threshold, dou
 /// <param name="Points">The operating points.</param>
 /// <param name="TargetSensitivity">What the screening point aims at.</param>
 internal sealed record ViewsCalibration(int Views, int Cells, double Temperature, double[] FoldTemperatures, CalibrationFigures Before,
-    CalibrationFigures CrossFitted, CalibrationFigures InSample, IReadOnlyList<MeasuredOperatingPoint> Points, double TargetSensitivity);
+    CalibrationFigures CrossFitted, CalibrationFigures InSample, IReadOnlyList<MeasuredOperatingPoint> Points, double TargetSensitivity)
+{
+    /// <summary>One line for the console: the temperature, held-out ECE and log-loss before and after, and each point.</summary>
+    public string Summary() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Calibration ({Views} view(s)): temperature {Temperature:F3}; held-out ECE {Before.Ece:F4} -> {CrossFitted.Ece:F4}, log-loss {Before.LogLoss:F4} -> {CrossFitted.LogLoss:F4}; ")
+        + string.Join("; ", Points.Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{p.Name} {p.Threshold:F3}: sensitivity {p.Sensitivity:F4}, specificity {p.Specificity:F4}"))) + ".";
+}
 
 /// <summary>
 /// Calibrates one scoring on cross-validation folds without letting a cell grade what it helped fit: every figure

@@ -40,18 +40,15 @@ internal static class FoldCalibration
             ? folds.SelectMany(f => f.Patients.Select(p => (p, Group: folds.IndexOf(f)))).ToDictionary(x => x.p, x => x.Group)
             : patients.Select((p, i) => (p, Group: i % groupCount)).ToDictionary(x => x.p, x => x.Group);
 
-        var cells = folds.SelectMany(f => f.Paths.Select((path, i) => (Group: groupOf[patientOf[path]], Positive: f.Labels[i] == positive, One: f.Probabilities[i], Eight: f.ViewProbabilities[i]))).ToList();
+        var cells = folds.SelectMany(f => f.Paths.Select((path, i) => (Group: groupOf[patientOf[path]], Positive: f.Labels[i] == positive, One: f.Probabilities[i], Eight: f.ViewProbabilities is { } v && i < v.Length ? v[i] : float.NaN))).ToList();
         (bool[], float[])[] Scoring(Func<(int Group, bool Positive, float One, float Eight), float> pick) =>
             [.. Enumerable.Range(0, groupCount).Select(g => cells.Where(c => c.Group == g).ToList()).Select(c => (c.Select(x => x.Positive).ToArray(), c.Select(pick).ToArray()))];
-        ViewsCalibration[] scorings =
-        [
-            CrossFittedCalibration.Run(1, Scoring(c => c.One), targetSensitivity),
-            CrossFittedCalibration.Run(8, Scoring(c => c.Eight), targetSensitivity),
-        ];
+        // 8-view scores only when every fold recorded them, as crossvalidate does (folds from before 8-view scoring have none).
+        var scorings = new List<ViewsCalibration> { CrossFittedCalibration.Run(1, Scoring(c => c.One), targetSensitivity) };
+        if (folds.All(f => f.ViewProbabilities is { } v && v.Length == f.Labels.Length))
+            scorings.Add(CrossFittedCalibration.Run(8, Scoring(c => c.Eight), targetSensitivity));
         var source = $"{(folds.Count == 1 ? "fold" : "folds")} {string.Join(", ", folds.Select(f => f.Fold))} of a patient cross-validation ({patients.Count} held-out patients, {cells.Count:N0} cells), cross-fitted over {groupCount} patient groups";
-        var summary = string.Join(Environment.NewLine, scorings.Select(s =>
-            FormattableString.Invariant($"{s.Views} view(s): temperature {s.Temperature:F3}; held-out ECE {s.Before.Ece:F4} -> {s.CrossFitted.Ece:F4}, log-loss {s.Before.LogLoss:F4} -> {s.CrossFitted.LogLoss:F4}; ") +
-            string.Join("; ", s.Points.Select(p => FormattableString.Invariant($"{p.Name} >= {p.Threshold:F3}: held-out sensitivity {p.Sensitivity:P1}, specificity {p.Specificity:P1}")))));
+        var summary = string.Join(Environment.NewLine, scorings.Select(s => s.Summary()));
         return (CalibrationFile.From(scorings, source, defaultOperatingPoint), summary);
     }
 }

@@ -174,10 +174,7 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
         };
         if (results.All(f => f.ViewProbabilities is { } v && v.Length == f.Labels.Length))
             scorings.Add(CrossFittedCalibration.Run(8, [.. results.Select(f => (f.Labels.Select(l => l == positive).ToArray(), f.ViewProbabilities))], targetSensitivity));
-        foreach (var c in scorings)
-            progress.Message(string.Create(CultureInfo.InvariantCulture,
-                $"Calibration ({c.Views} view(s)): temperature {c.Temperature:F3}; held-out ECE {c.Before.Ece:F4} -> {c.CrossFitted.Ece:F4}, log-loss {c.Before.LogLoss:F4} -> {c.CrossFitted.LogLoss:F4}; ") +
-                string.Join("; ", c.Points.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Threshold:F3}: sensitivity {p.Sensitivity:F4}, specificity {p.Specificity:F4}"))) + ".");
+        foreach (var c in scorings) progress.Message(c.Summary());
         return scorings;
     }
 
