@@ -63,6 +63,52 @@ public class DomainAugmentationTests
     }
 
     [Test]
+    public void ACrowdedCropSurroundsTheCellAndFillsTheRestWithPlasma()
+    {
+        var cell = MaskedCell();
+        var other = Enumerable.Repeat((byte)90, 3 * Plane).ToArray();
+        var crowded = new DomainAugmentation { EdgeCut = 0, Shrink = 0, Plasma = 0, Intensity = 0, Crowd = 1 };
+        var sparse = new DomainAugmentation { EdgeCut = 0, Shrink = 0, Plasma = 1, Neighbours = 1, Intensity = 0 };
+        var mask = Enumerable.Range(0, Plane).Where(i => IsBlack(cell, i)).ToArray();
+        int NeighbourPixels(DomainAugmentation augmentation, int seed)
+        {
+            var image = cell.ToArray();
+            augmentation.Apply(image, Size, new Random(seed), _ => other, new byte[image.Length]);
+            Assert.That(Enumerable.Range(0, Plane).Where(i => !IsBlack(cell, i)).All(i => image[i] == cell[i]), "the cell is untouched");
+            Assert.That(mask.Count(i => IsBlack(image, i)), Is.Zero, "no mask is left black");
+            return mask.Count(i => image[i] == 90 && image[Plane + i] == 90);
+        }
+
+        var seeds = Enumerable.Range(0, 20).ToArray();
+        var crowdedShare = seeds.Average(seed => NeighbourPixels(crowded, seed)) / mask.Length;
+        var sparseShare = seeds.Average(seed => NeighbourPixels(sparse, seed)) / mask.Length;
+        Assert.That(crowdedShare, Is.GreaterThan(0.5), "3-8 close neighbours cover most of the mask");
+        Assert.That(crowdedShare, Is.GreaterThan(sparseShare + 0.15), "and more of it than v1's sparse neighbours");
+    }
+
+    [Test]
+    public void StainAmountsChangeTheCellAndLeaveTheMaskBlack()
+    {
+        var cell = MaskedCell();
+        var stained = Apply(new DomainAugmentation { EdgeCut = 0, Shrink = 0, Plasma = 0, Intensity = 0, Stain = 1 }, cell, seed: 6);
+        Assert.That(Enumerable.Range(0, Plane).Where(i => IsBlack(cell, i)).All(i => IsBlack(stained, i)), "the mask stays black");
+        Assert.That(stained, Is.Not.EqualTo(cell), "the cell's colours change");
+        Assert.That(Enumerable.Range(0, Plane).Where(i => !IsBlack(cell, i)).All(i => !IsBlack(stained, i)), "and no cell pixel turns into mask");
+    }
+
+    [Test]
+    public void V1KeepsTheRandomStreamItHadBeforeV2()
+    {
+        // V2's draws happen only when its probabilities are above 0, so a v1 run reproduces.
+        var cell = MaskedCell();
+        var explicitZero = new DomainAugmentation { Crowd = 0, Stain = 0 };
+        foreach (var seed in Enumerable.Range(0, 10))
+            Assert.That(Apply(DomainAugmentation.V1, cell, seed), Is.EqualTo(Apply(explicitZero, cell, seed)));
+        Assert.That(Enumerable.Range(0, 10).Count(seed => !Apply(DomainAugmentation.V2, cell, seed).SequenceEqual(Apply(DomainAugmentation.V1, cell, seed))),
+            Is.GreaterThan(0), "v2 draws differ");
+    }
+
+    [Test]
     public void TheSameSeedGivesTheSameImages()
     {
         var cell = MaskedCell();
@@ -89,8 +135,14 @@ public class DomainAugmentationTests
     {
         var options = TorchCommandLine.Parse("--domain-augment");
         Assert.That(options.Augmentation.Domain, Is.EqualTo(DomainAugmentation.Default));
-        Assert.That(options.SettingsOnlyWhenOn().ToDictionary(p => p.Key, p => p.Value), Does.ContainKey("domainAugment").WithValue(DomainAugmentation.Version));
+        Assert.That(options.SettingsOnlyWhenOn().ToDictionary(p => p.Key, p => p.Value), Does.ContainKey("domainAugment").WithValue(DomainAugmentation.Default.Version));
         Assert.That(() => TorchCommandLine.Parse("--domain-augment", "--no-augment"), Throws.TypeOf<CommandLineException>().With.Message.Contains("--domain-augment"));
+
+        Assert.That(TorchCommandLine.Parse("--domain-augment", "v2").Augmentation.Domain, Is.EqualTo(DomainAugmentation.V2));
+        Assert.That(TorchCommandLine.Parse("--domain-augment", "v2").SettingsOnlyWhenOn().ToDictionary(p => p.Key, p => p.Value)["domainAugment"], Is.EqualTo("v2"));
+        Assert.That(TorchCommandLine.Parse("--domain-augment", "v1").Augmentation.Domain, Is.EqualTo(DomainAugmentation.V1));
+        Assert.That(TorchCommandLine.Parse("--domain-augment", "false").Augmentation.Domain, Is.Null);
+        Assert.That(() => TorchCommandLine.Parse("--domain-augment", "v9"), Throws.TypeOf<CommandLineException>().With.Message.Contains("v9").And.Message.Contains("v2"));
     }
 
     private static byte[] Apply(DomainAugmentation augmentation, byte[] cell, int seed)

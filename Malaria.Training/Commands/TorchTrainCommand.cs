@@ -22,11 +22,24 @@ public static class TorchTrainCommand
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
         Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
         Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages, Option<double?> Threshold,
-        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift, Option<bool?> DomainAugment, Option<bool> StainNormalization);
+        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift, Option<string?> DomainAugment, Option<bool> StainNormalization);
 
     /// <summary>What <see cref="AddTo"/> gave a command: its symbols, and the options it added (those it found there already are shared).</summary>
     private sealed record Registration(Symbols Symbols, IReadOnlyList<Option> Added);
 
+
+    /// <summary>The domain departures <c>--domain-augment</c> names: the default set alone, a named set, false for none, or <paramref name="fallback"/> when not given.</summary>
+    private static DomainAugmentation? DomainSet(ParseResult parse, Option<string?> option, DomainAugmentation? fallback)
+    {
+        if (parse.GetResult(option) is not { Implicit: false }) return fallback;
+        return parse.GetValue(option) switch
+        {
+            null or "true" or "on" => DomainAugmentation.Default,
+            "false" or "off" => null,
+            var name => DomainAugmentation.Named(name)
+                ?? throw new CommandLineException($"--domain-augment {name}: give one of {string.Join(", ", DomainAugmentation.Versions)}, or false to turn it off."),
+        };
+    }
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Registration> RegistrationByCommand = [];
 
     /// <summary>A stand-alone command with all options (for <c>train-torch</c> or tests).</summary>
@@ -73,7 +86,7 @@ public static class TorchTrainCommand
             new Option<double?>("--label-smoothing") { Description = "Train towards soft targets: the true class 1 - s + s/classes, the others s/classes (default: cnn 0.1, mobilenetv2 0; 0 = hard labels)." },
             new Option<double?>("--mixup") { Description = "Mixup: blend each training batch with a shuffle of itself, weight drawn from Beta(alpha, alpha), such as 0.2 (default 0: off)." },
             new Option<int?>("--shift") { Description = "Move each training image by up to +-this many pixels in each direction, filling the uncovered border black like the crops' background (default 0: off)." },
-            new Option<bool?>("--domain-augment") { Description = "Also train on departures towards other labs' crops: a cell cut at the crop's edge or small in it, plasma or neighbouring cells in the black mask, fainter, brighter, darker or re-saturated stain (default: cnn on, mobilenetv2 off; --domain-augment false turns it off)." },
+            new Option<string?>("--domain-augment") { Arity = ArgumentArity.ZeroOrOne, Description = $"Also train on departures towards other labs' crops: a cell cut at the crop's edge or small in it, plasma or neighbouring cells in the black mask, fainter, brighter, darker or re-saturated stain; v2 adds crowded crops and Giemsa stain amounts. Give a set ({string.Join(", ", DomainAugmentation.Versions)}; alone: {DomainAugmentation.Default.Version}) or false (default: cnn {DomainAugmentation.Default.Version}, mobilenetv2 off)." },
             new Option<bool>("--stain-normalization") { Description = "cnn: make the first layer a per-image stain normalisation, each channel standardised over the cell's pixels (default off: (x - 128) / 128)." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
@@ -144,7 +157,7 @@ public static class TorchTrainCommand
                 : Augmentation.WithColorJitter(parse.GetValue(s.ColorJitter) ?? Augmentation.DefaultColorJitter) with
                 {
                     Shift = parse.GetValue(s.Shift) ?? 0,
-                    Domain = parse.GetValue(s.DomainAugment) switch { true => DomainAugmentation.Default, false => null, null => defaults.Augmentation.Domain },
+                    Domain = DomainSet(parse, s.DomainAugment, defaults.Augmentation.Domain),
                 },
             Threads = parse.GetValue(s.Threads),
             Resume = parse.GetValue(s.Resume),
@@ -170,7 +183,7 @@ public static class TorchTrainCommand
         var stride = mobileNet ? 32 : 1 << (MalariaCnn.ParseStages(options.CnnStages).Length - 1);
         if (options.ImageSize is < 32 or > 512 || options.ImageSize % stride != 0)
             throw new CommandLineException($"--image-size {options.ImageSize}: use a multiple of {stride} between 32 and 512 for {trainer}.");
-        if (parse.GetValue(s.NoAugment) && parse.GetValue(s.DomainAugment) == true)
+        if (parse.GetValue(s.NoAugment) && DomainSet(parse, s.DomainAugment, null) is not null)
             throw new CommandLineException("--domain-augment is an augmentation; it cannot go with --no-augment.");
         if (parse.GetValue(s.NoAugment) && parse.GetValue(s.Shift) is > 0)
             throw new CommandLineException("--shift is an augmentation; it cannot go with --no-augment.");

@@ -273,7 +273,7 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             ["learningRate"] = o.LearningRate.ToString(CultureInfo.InvariantCulture),
             ["schedule"] = o.Schedule.ToString(),
             ["weightDecay"] = o.WeightDecay.ToString(CultureInfo.InvariantCulture),
-            ["augmentation"] = o.Augmentation.Enabled ? $"flips/rotations, colour jitter {o.Augmentation.Brightness.ToString(CultureInfo.InvariantCulture)}{(o.Augmentation.Domain is not null ? $", domain departures {DomainAugmentation.Version}" : "")}" : "off",
+            ["augmentation"] = o.Augmentation.Enabled ? $"flips/rotations, colour jitter {o.Augmentation.Brightness.ToString(CultureInfo.InvariantCulture)}{(o.Augmentation.Domain is not null ? $", domain departures {o.Augmentation.Domain.Version}" : "")}" : "off",
             ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
         };
         // Named only when on, so folds trained before these options existed keep matching their settings.

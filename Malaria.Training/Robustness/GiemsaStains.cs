@@ -26,23 +26,34 @@ public static class GiemsaStains
         ArgumentNullException.ThrowIfNull(offsets);
         if (scales.Count != 2 || offsets.Count != 2) throw new ArgumentException("Give one scale and one offset for each of the two stains.");
         var output = (byte[])image.Bgra.Clone();
-        Span<double> od = stackalloc double[3];
-        Span<double> amount = stackalloc double[3];
+        ReadOnlySpan<double> stainScales = [scales[0], scales[1]];
+        ReadOnlySpan<double> stainOffsets = [offsets[0], offsets[1]];
         for (var i = 0; i < image.PixelCount; i++)
         {
             if (image.IsBackground(i)) continue;
             var o = 4 * i;
-            od[0] = -Math.Log((output[o + 2] + 1) / 256.0);
-            od[1] = -Math.Log((output[o + 1] + 1) / 256.0);
-            od[2] = -Math.Log((output[o] + 1) / 256.0);
-            for (var s = 0; s < 3; s++) amount[s] = od[0] * Inverse[0, s] + od[1] * Inverse[1, s] + od[2] * Inverse[2, s];
-            for (var s = 0; s < 2; s++) amount[s] = scales[s] * amount[s] + offsets[s];
-            for (var c = 0; c < 3; c++) od[c] = amount[0] * Vectors[0, c] + amount[1] * Vectors[1, c] + amount[2] * Vectors[2, c];
-            output[o + 2] = PixelValue.Clamp(256 * Math.Exp(-od[0]) - 1);
-            output[o + 1] = PixelValue.Clamp(256 * Math.Exp(-od[1]) - 1);
-            output[o] = PixelValue.Clamp(256 * Math.Exp(-od[2]) - 1);
+            JitterPixel(ref output[o + 2], ref output[o + 1], ref output[o], stainScales, stainOffsets);
         }
         return new CellPixels(image.Width, image.Height, output);
+    }
+
+    /// <summary>
+    /// One pixel's stains changed: c' = scale·c + offset for methylene blue and eosin (in that order in
+    /// <paramref name="scales"/> and <paramref name="offsets"/>), the residual kept.
+    /// </summary>
+    public static void JitterPixel(ref byte r, ref byte g, ref byte b, ReadOnlySpan<double> scales, ReadOnlySpan<double> offsets)
+    {
+        Span<double> od = stackalloc double[3];
+        Span<double> amount = stackalloc double[3];
+        od[0] = -Math.Log((r + 1) / 256.0);
+        od[1] = -Math.Log((g + 1) / 256.0);
+        od[2] = -Math.Log((b + 1) / 256.0);
+        for (var s = 0; s < 3; s++) amount[s] = od[0] * Inverse[0, s] + od[1] * Inverse[1, s] + od[2] * Inverse[2, s];
+        for (var s = 0; s < 2; s++) amount[s] = scales[s] * amount[s] + offsets[s];
+        for (var c = 0; c < 3; c++) od[c] = amount[0] * Vectors[0, c] + amount[1] * Vectors[1, c] + amount[2] * Vectors[2, c];
+        r = PixelValue.Clamp(256 * Math.Exp(-od[0]) - 1);
+        g = PixelValue.Clamp(256 * Math.Exp(-od[1]) - 1);
+        b = PixelValue.Clamp(256 * Math.Exp(-od[2]) - 1);
     }
 
     private static double[,] BuildVectors()

@@ -3,15 +3,17 @@ namespace Malaria.Training.Torch;
 /// <summary>
 /// Training-time departures from the NIH crops towards what another lab's crops look like (issue 31): a cell cut at
 /// the crop's edge or small in its crop, plasma or parts of neighbouring cells where the NIH mask is black, and a
-/// fainter, brighter, darker or differently saturated stain. Each is drawn independently per image with its own
-/// probability. Works on planar RGB bytes at the training size, before the flips and jitter of
-/// <see cref="Augmentation"/>.
+/// fainter, brighter, darker or differently saturated stain; from <see cref="V2"/> on also a crowded crop (the cell
+/// among several close neighbours, as a bounding box cut from a dense smear shows it) and a different amount of each
+/// Giemsa stain. Each is drawn independently per image with its own probability. Works on planar RGB bytes at the
+/// training size, before the flips and jitter of <see cref="Augmentation"/>.
 /// </summary>
 /// <remarks>
 /// Some shift families of the robustness benchmark are deliberately left out, so the benchmark still measures
-/// generalisation on them: hue rotation and stain-vector jitter, defocus, sensor noise, JPEG and resolution. The
-/// families trained here are drawn with their own code and ranges, not the benchmark's
-/// (<c>Malaria.Training/Robustness</c>), and neighbours come from the training images only.
+/// generalisation on them: hue rotation, defocus, sensor noise, JPEG and resolution (and, for <see cref="V1"/>,
+/// stain-vector jitter). The families trained here are drawn with their own ranges, not the benchmark's
+/// (<c>Malaria.Training/Robustness</c>), and neighbours come from the training images only, of either class, so a
+/// parasite in a neighbour never decides the label.
 /// </remarks>
 internal sealed record DomainAugmentation
 {
@@ -36,11 +38,40 @@ internal sealed record DomainAugmentation
     /// <summary>The probability of each of contrast, brightness, gamma and saturation changes on the cell.</summary>
     public double Intensity { get; init; } = 0.3;
 
-    /// <summary>The default set, named in the model card as <c>domainAugment: v1</c>.</summary>
-    public static readonly DomainAugmentation Default = new();
+    /// <summary>
+    /// The probability of a crowded crop: plasma, then 3-8 neighbouring training cells spaced around the cell at 60-100 %
+    /// of the distance at which they would touch it. Drawn before <see cref="Plasma"/>, which then does not apply.
+    /// </summary>
+    public double Crowd { get; init; }
 
-    /// <summary>The version the model card records, so a later change of ranges is visible.</summary>
-    public const string Version = "v1";
+    /// <summary>
+    /// The probability of changing the amounts of the two Giemsa stains in the cell: each stain's optical density
+    /// scaled by up to x1.3 or x1/1.3 and offset by up to ±0.08.
+    /// </summary>
+    public double Stain { get; init; }
+
+    /// <summary>The version the model card records (<c>domainAugment</c>), so a later change of ranges is visible.</summary>
+    public string Version { get; init; } = "v1";
+
+    /// <summary>The first set: edge cuts, loose crops, plasma with sparse neighbours, intensity changes.</summary>
+    public static readonly DomainAugmentation V1 = new();
+
+    /// <summary><see cref="V1"/> plus crowded crops and stain amounts.</summary>
+    public static readonly DomainAugmentation V2 = new() { Version = "v2", Crowd = 0.2, Stain = 0.3 };
+
+    /// <summary>The set <c>--domain-augment</c> trains with when no version is named.</summary>
+    public static readonly DomainAugmentation Default = V1;
+
+    /// <summary>The set named <paramref name="version"/> (<c>v1</c>, <c>v2</c>), or null when there is none of that name.</summary>
+    public static DomainAugmentation? Named(string version) => version switch
+    {
+        "v1" => V1,
+        "v2" => V2,
+        _ => null,
+    };
+
+    /// <summary>The names <see cref="Named"/> knows.</summary>
+    public static IReadOnlyList<string> Versions { get; } = ["v1", "v2"];
 
     // A pixel is background (the NIH mask) when its channels sum below this; the library's near-black test uses 20
     // per channel, and smoothing at 64 px leaves dark fringes at the mask's edge that count as part background.
@@ -61,11 +92,14 @@ internal sealed record DomainAugmentation
         if (roll < EdgeCut) CutEdge(image, size, random, scratch);
         else if (roll < EdgeCut + Shrink) ShrinkIntoFrame(image, size, random, scratch);
 
-        if (random.NextDouble() < Plasma)
+        // Drawn only when the set has it, so v1 runs keep the random stream (and results) they had.
+        if (Crowd > 0 && neighbour is not null && random.NextDouble() < Crowd) FillCrowded(image, size, random, neighbour);
+        else if (random.NextDouble() < Plasma)
         {
             var withNeighbours = random.NextDouble() < Neighbours;
             FillBackground(image, size, random, withNeighbours ? neighbour : null);
         }
+        if (Stain > 0 && random.NextDouble() < Stain) JitterStains(image, size, random);
 
         // Intensity changes act on the cell (and anything filled around it), never on black mask pixels, so a masked
         // crop stays masked.
@@ -246,10 +280,36 @@ internal sealed record DomainAugmentation
     /// </summary>
     private static void PlaceNeighbour(Span<byte> image, int size, Random random, ReadOnlySpan<byte> other)
     {
-        var plane = size * size;
         var scale = Uniform(random, 0.7, 1.05);
         var angle = Uniform(random, 0, 2 * Math.PI);
         var distance = Uniform(random, 0.55, 1.0) * size;
+        PlaceNeighbour(image, size, other, scale, angle, distance);
+    }
+
+    /// <summary>
+    /// A crowded crop: 3-8 neighbours, scaled to 80-110 %, evenly spaced in angle (with a random turn and a little
+    /// jitter) at 60-100 % of the touching distance, then plasma in what is left of the mask.
+    /// </summary>
+    private static void FillCrowded(Span<byte> image, int size, Random random, Func<Random, ReadOnlyMemory<byte>> neighbour)
+    {
+        var count = 3 + random.Next(6);
+        var turn = Uniform(random, 0, 2 * Math.PI);
+        var slot = 2 * Math.PI / count;
+        for (var k = 0; k < count; k++)
+        {
+            var scale = Uniform(random, 0.8, 1.1);
+            var angle = turn + k * slot + Uniform(random, -slot / 4, slot / 4);
+            // A tight crop's cell fills it, so its radius is half the side; touching centres are the radii's sum apart.
+            var distance = Uniform(random, 0.6, 1.0) * (size + scale * size) / 2;
+            PlaceNeighbour(image, size, neighbour(random).Span, scale, angle, distance);
+        }
+        FillBackground(image, size, random, null);
+    }
+
+    /// <summary>Draws <paramref name="other"/> scaled by <paramref name="scale"/> with its centre <paramref name="distance"/> pixels from the crop's at <paramref name="angle"/>, into background pixels only.</summary>
+    private static void PlaceNeighbour(Span<byte> image, int size, ReadOnlySpan<byte> other, double scale, double angle, double distance)
+    {
+        var plane = size * size;
         var centre = (size - 1) / 2.0;
         var cy = centre + distance * Math.Sin(angle);
         var cx = centre + distance * Math.Cos(angle);
@@ -268,6 +328,29 @@ internal sealed record DomainAugmentation
                 if (IsBackground(other, s, plane)) continue;
                 for (var c = 0; c < 3; c++) image[c * plane + t] = other[c * plane + s];
             }
+        }
+    }
+
+    /// <summary>Scales and offsets the two Giemsa stains' optical density in the cell's pixels (the mask stays black).</summary>
+    private static void JitterStains(Span<byte> image, int size, Random random)
+    {
+        var plane = size * size;
+        Span<double> scales = stackalloc double[2];
+        Span<double> offsets = stackalloc double[2];
+        for (var s = 0; s < 2; s++)
+        {
+            scales[s] = Math.Exp(Uniform(random, -Math.Log(1.3), Math.Log(1.3)));
+            offsets[s] = Uniform(random, -0.08, 0.08);
+        }
+        for (var i = 0; i < plane; i++)
+        {
+            if (IsBackground(image, i, plane)) continue;
+            byte r = image[i], g = image[plane + i], b = image[2 * plane + i];
+            Robustness.GiemsaStains.JitterPixel(ref r, ref g, ref b, scales, offsets);
+            // Keep a changed pixel above the background sum, as the intensity changes do.
+            image[i] = Math.Max(r, (byte)16);
+            image[plane + i] = Math.Max(g, (byte)16);
+            image[2 * plane + i] = Math.Max(b, (byte)16);
         }
     }
 

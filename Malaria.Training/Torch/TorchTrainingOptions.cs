@@ -156,7 +156,7 @@ internal sealed record TorchTrainingOptions
         if (LabelSmoothing > 0) yield return new("labelSmoothing", LabelSmoothing.ToString(inv));
         if (Normalization != InputNormalization.Fixed) yield return new("stainNormalization", "per-cell");
         if (Augmentation.Shift > 0) yield return new("shift", Augmentation.Shift.ToString(inv));
-        if (Augmentation.Domain is not null) yield return new("domainAugment", DomainAugmentation.Version);
+        if (Augmentation.Domain is not null) yield return new("domainAugment", Augmentation.Domain.Version);
         if (MixupAlpha > 0) yield return new("mixupAlpha", MixupAlpha.ToString(inv));
         if (WeightAverageDecay > 0) yield return new("weightAverageDecay", WeightAverageDecay.ToString(inv));
         // Only a fine-tuned MobileNetV2 has a backbone trained at its own rate; elsewhere the factor changes nothing.
