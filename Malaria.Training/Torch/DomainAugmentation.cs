@@ -283,15 +283,24 @@ internal sealed record DomainAugmentation
         var scale = Uniform(random, 0.7, 1.05);
         var angle = Uniform(random, 0, 2 * Math.PI);
         var distance = Uniform(random, 0.55, 1.0) * size;
-        PlaceNeighbour(image, size, other, scale, angle, distance);
+        PlaceNeighbour(image, size, other, scale, angle, distance, null);
     }
 
     /// <summary>
-    /// A crowded crop: 3-8 neighbours, scaled to 80-110 %, evenly spaced in angle (with a random turn and a little
-    /// jitter) at 60-100 % of the touching distance, then plasma in what is left of the mask.
+    /// A crowded crop: plasma in the mask, then 3-8 neighbours, scaled to 80-110 %, evenly spaced in angle (with a
+    /// random turn and a little jitter) at 60-100 % of the touching distance, painted where the mask was.
     /// </summary>
+    /// <remarks>
+    /// Plasma goes first so the cell's dark mask fringe is blended into it, and each neighbour is painted without its
+    /// own fringe: a real smear has no black outline between touching cells, and a network must not learn one as the
+    /// sign of where the cell ends.
+    /// </remarks>
     private static void FillCrowded(Span<byte> image, int size, Random random, Func<Random, ReadOnlyMemory<byte>> neighbour)
     {
+        var plane = size * size;
+        var mask = new bool[plane];
+        for (var i = 0; i < plane; i++) mask[i] = IsBackground(image, i, plane);
+        FillBackground(image, size, random, null);
         var count = 3 + random.Next(6);
         var turn = Uniform(random, 0, 2 * Math.PI);
         var slot = 2 * Math.PI / count;
@@ -301,13 +310,17 @@ internal sealed record DomainAugmentation
             var angle = turn + k * slot + Uniform(random, -slot / 4, slot / 4);
             // A tight crop's cell fills it, so its radius is half the side; touching centres are the radii's sum apart.
             var distance = Uniform(random, 0.6, 1.0) * (size + scale * size) / 2;
-            PlaceNeighbour(image, size, neighbour(random).Span, scale, angle, distance);
+            PlaceNeighbour(image, size, neighbour(random).Span, scale, angle, distance, mask);
         }
-        FillBackground(image, size, random, null);
     }
 
-    /// <summary>Draws <paramref name="other"/> scaled by <paramref name="scale"/> with its centre <paramref name="distance"/> pixels from the crop's at <paramref name="angle"/>, into background pixels only.</summary>
-    private static void PlaceNeighbour(Span<byte> image, int size, ReadOnlySpan<byte> other, double scale, double angle, double distance)
+    /// <summary>
+    /// Draws <paramref name="other"/> scaled by <paramref name="scale"/> with its centre <paramref name="distance"/>
+    /// pixels from the crop's at <paramref name="angle"/>: into the image's background pixels, or, given
+    /// <paramref name="paintable"/>, into those pixels and without the neighbour's fringe (its pixels within two of its
+    /// own background).
+    /// </summary>
+    private static void PlaceNeighbour(Span<byte> image, int size, ReadOnlySpan<byte> other, double scale, double angle, double distance, bool[]? paintable)
     {
         var plane = size * size;
         var centre = (size - 1) / 2.0;
@@ -323,12 +336,22 @@ internal sealed record DomainAugmentation
                 var sx = (int)Math.Round(centre + (x - cx) / scale);
                 if (sx < 0 || sx > last) continue;
                 var t = y * size + x;
-                if (!IsBackground(image, t, plane)) continue;
+                if (paintable is null ? !IsBackground(image, t, plane) : !paintable[t]) continue;
                 var s = sy * size + sx;
                 if (IsBackground(other, s, plane)) continue;
+                if (paintable is not null && NearEdge(other, size, sy, sx)) continue;
                 for (var c = 0; c < 3; c++) image[c * plane + t] = other[c * plane + s];
             }
         }
+    }
+
+    /// <summary>Whether a background pixel of <paramref name="image"/> (or its border) lies two pixels up, down, left or right of (y, x).</summary>
+    private static bool NearEdge(ReadOnlySpan<byte> image, int size, int y, int x)
+    {
+        var plane = size * size;
+        if (y < 2 || x < 2 || y >= size - 2 || x >= size - 2) return false;
+        return IsBackground(image, (y - 2) * size + x, plane) || IsBackground(image, (y + 2) * size + x, plane)
+            || IsBackground(image, y * size + x - 2, plane) || IsBackground(image, y * size + x + 2, plane);
     }
 
     /// <summary>Scales and offsets the two Giemsa stains' optical density in the cell's pixels (the mask stays black).</summary>
