@@ -11,7 +11,8 @@ namespace Malaria.Benchmarks;
 /// each call timed alone, and the percentiles printed. BenchmarkDotNet's generated 130 x 130 noise images cost more to
 /// decode than real crops (they do not compress, and they have no mask, so every call also frames them); this reads
 /// the images a user sends.
-/// <c>dotnet run -c Release --project Malaria.Benchmarks -- latency [files] [rounds] [folder]</c>
+/// <c>dotnet run -c Release --project Malaria.Benchmarks -- latency [files] [rounds] [folder]</c>; <c>MALARIA_ORT_THREADS</c>
+/// sets <see cref="MalariaClassifierOptions.OnnxIntraOpThreads"/> (default 1, the library's; 0 is one per core).
 /// </summary>
 public static class SingleImageLatency
 {
@@ -35,10 +36,13 @@ public static class SingleImageLatency
         var bytes = files.Select(File.ReadAllBytes).ToList();
 
         var modelPath = Environment.GetEnvironmentVariable("MALARIA_MODEL");
+        var options = new MalariaClassifierOptions();
+        if (Environment.GetEnvironmentVariable("MALARIA_ORT_THREADS") is { Length: > 0 } threads)
+            options.OnnxIntraOpThreads = int.Parse(threads, CultureInfo.InvariantCulture);
         using var pool = string.IsNullOrEmpty(modelPath)
-            ? new MalariaPredictionEnginePool().FromDefault(ModelName)
-            : new MalariaPredictionEnginePool().FromFile(ModelName, modelPath);
-        Console.WriteLine($"{files.Count} PNG files from {Path.GetFullPath(folder)} ({bytes.Sum(b => (long)b.Length) / files.Count:N0} bytes on average), model {pool.GetVersion(ModelName)}, {Environment.ProcessorCount} cores");
+            ? new MalariaPredictionEnginePool(options).FromDefault(ModelName)
+            : new MalariaPredictionEnginePool(options).FromFile(ModelName, modelPath);
+        Console.WriteLine($"{files.Count} PNG files from {Path.GetFullPath(folder)} ({bytes.Sum(b => (long)b.Length) / files.Count:N0} bytes on average), model {pool.GetVersion(ModelName)}, {Environment.ProcessorCount} cores, ONNX Runtime threads per run {options.OnnxIntraOpThreads}");
 
         // Warm-up: engines created, code jitted (tiered to its optimised tier), ONNX Runtime's first runs done.
         for (var i = 0; i < Math.Min(200, files.Count); i++) pool.Classify(ModelName, bytes[i], files[i]);
