@@ -3,6 +3,7 @@ using Malaria.Training.Commands;
 using System.Text.Json;
 using Malaria.Inference.Imaging;
 using Malaria.Training.Pipelines;
+using Malaria.Training.Torch;
 
 namespace Malaria.Training.Tests.Commands;
 
@@ -152,6 +153,6 @@ public class CompareCommandTests
     /// <summary>The card properties a CNN run with the trainer's defaults records.</summary>
     private static Dictionary<string, string> CnnDefaultProperties() => new()
     {
-        ["freezeBackbone"] = "False", ["epochs"] = "40", ["architecture"] = "Cnn 16x2,32x2,64x2,128x1", ["labelSmoothing"] = "0.1", ["domainAugment"] = "v1",
+        ["freezeBackbone"] = "False", ["epochs"] = "40", ["architecture"] = "Cnn 16x2,32x2,64x2,128x1", ["labelSmoothing"] = "0.1", ["domainAugment"] = DomainAugmentation.Default.Version,
     };
 }

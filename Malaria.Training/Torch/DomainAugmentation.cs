@@ -59,8 +59,11 @@ internal sealed record DomainAugmentation
     /// <summary><see cref="V1"/> plus crowded crops and stain amounts.</summary>
     public static readonly DomainAugmentation V2 = new() { Version = "v2", Crowd = 0.2, Stain = 0.3 };
 
-    /// <summary>The set <c>--domain-augment</c> trains with when no version is named.</summary>
-    public static readonly DomainAugmentation Default = V1;
+    /// <summary>
+    /// The set <c>--domain-augment</c> (and the CNN by default) trains with when no version is named: v2, adopted on
+    /// fold 1 (docs/experiments/2026-12-02-domain-augmentation-v2.md).
+    /// </summary>
+    public static readonly DomainAugmentation Default = V2;
 
     /// <summary>The set named <paramref name="version"/> (<c>v1</c>, <c>v2</c>), or null when there is none of that name.</summary>
     public static DomainAugmentation? Named(string version) => version switch
