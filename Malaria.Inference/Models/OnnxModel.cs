@@ -24,6 +24,12 @@ internal sealed class OnnxModel : LoadedModel
     /// <summary>The optional class activation maps before Grad-CAM's Relu, [N,labels,h,w]: averaged over views, then rectified.</summary>
     public const string CamPreReluOutput = "cam_pre_relu";
 
+    /// <summary>
+    /// The most rows (images x views) one ONNX Runtime run takes: the batch size the runtime floor was measured at
+    /// (docs/inference-benchmarks.md). A batch of 32 images scored with 8 views is 256 rows, run as four runs.
+    /// </summary>
+    internal const int RowsPerRun = 64;
+
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly string _inputName;
@@ -199,23 +205,29 @@ internal sealed class OnnxModel : LoadedModel
         private (float[][] Values, long[] LastShape) RunWithShape(int rows, params string[] outputs)
         {
             var imageSize = 3 * _width * _height;
-            // A graph exported with a fixed batch of one can only run image by image.
-            var runs = model._fixedBatchOfOne ? rows : 1;
-            var perRun = rows / runs;
+            // A graph exported with a fixed batch of one can only run image by image; others run at most RowsPerRun rows
+            // at a time, so 8 views of a whole batch do not become one run whose activations outgrow the CPU's caches.
+            var perRun = model._fixedBatchOfOne ? 1 : Math.Min(rows, RowsPerRun);
             var values = new float[outputs.Length][];
+            var perRow = new int[outputs.Length];
             long[] lastShape = [];
-            for (var run = 0; run < runs; run++)
+            for (var first = 0; first < rows; first += perRun)
             {
+                var count = Math.Min(perRun, rows - first);
                 using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    _buffer.AsMemory(run * perRun * imageSize, perRun * imageSize), [perRun, 3, _height, _width]);
+                    _buffer.AsMemory(first * imageSize, count * imageSize), [count, 3, _height, _width]);
                 using var results = model._session.Run(model._runOptions, [model._inputName], [input], outputs);
                 for (var o = 0; o < outputs.Length; o++)
                 {
                     var data = results[o].GetTensorDataAsSpan<float>();
-                    values[o] ??= new float[data.Length * runs];
-                    if (values[o].Length != data.Length * runs)
-                        throw new InvalidOperationException($"Model '{model.Info.Path}' returned outputs of different sizes for rows of one batch.");
-                    data.CopyTo(values[o].AsSpan(run * data.Length));
+                    if (values[o] is null && data.Length % count == 0)
+                    {
+                        perRow[o] = data.Length / count;
+                        values[o] = new float[perRow[o] * rows];
+                    }
+                    if (values[o] is null || data.Length != perRow[o] * count)
+                        throw new InvalidOperationException($"Model '{model.Info.Path}' returned {data.Length} values of '{outputs[o]}' for {count} rows, not the same number per row as the rest of the batch.");
+                    data.CopyTo(values[o].AsSpan(first * perRow[o]));
                 }
                 lastShape = results[outputs.Length - 1].GetTensorTypeAndShape().Shape;
             }
