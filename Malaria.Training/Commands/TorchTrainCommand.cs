@@ -27,19 +27,6 @@ public static class TorchTrainCommand
     /// <summary>What <see cref="AddTo"/> gave a command: its symbols, and the options it added (those it found there already are shared).</summary>
     private sealed record Registration(Symbols Symbols, IReadOnlyList<Option> Added);
 
-
-    /// <summary>The domain departures <c>--domain-augment</c> names: the default set alone, a named set, false for none, or <paramref name="fallback"/> when not given.</summary>
-    private static DomainAugmentation? DomainSet(ParseResult parse, Option<string?> option, DomainAugmentation? fallback)
-    {
-        if (parse.GetResult(option) is not { Implicit: false }) return fallback;
-        return parse.GetValue(option) switch
-        {
-            null or "true" or "on" => DomainAugmentation.Default,
-            "false" or "off" => null,
-            var name => DomainAugmentation.Named(name)
-                ?? throw new CommandLineException($"--domain-augment {name}: give one of {string.Join(", ", DomainAugmentation.Versions)}, or false to turn it off."),
-        };
-    }
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Registration> RegistrationByCommand = [];
 
     /// <summary>A stand-alone command with all options (for <c>train-torch</c> or tests).</summary>
@@ -207,5 +194,18 @@ public static class TorchTrainCommand
         var dataset = DatasetLoading.Load(data, null);
         if (dataset.Problems.Count > 0) Console.WriteLine($"{dataset.Problems.Count} file(s) left out; run 'inspect' for the list.");
         return PatientSplitter.Split(dataset.Images, options.Seed);
+    }
+
+    /// <summary>The domain departures <c>--domain-augment</c> names: the default set alone, a named set, false for none, or <paramref name="fallback"/> when not given.</summary>
+    private static DomainAugmentation? DomainSet(ParseResult parse, Option<string?> option, DomainAugmentation? fallback)
+    {
+        if (parse.GetResult(option) is not { Implicit: false }) return fallback;
+        return parse.GetValue(option) switch
+        {
+            null or "true" or "on" => DomainAugmentation.Default,
+            "false" or "off" => null,
+            var name => DomainAugmentation.Named(name)
+                ?? throw new CommandLineException($"--domain-augment {name}: give one of {string.Join(", ", DomainAugmentation.Versions)}, or false to turn it off."),
+        };
     }
 }

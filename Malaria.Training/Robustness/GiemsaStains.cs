@@ -12,6 +12,9 @@ public static class GiemsaStains
     private static readonly double[,] Vectors = BuildVectors();
     private static readonly double[,] Inverse = Invert(Vectors);
 
+    // OD = -ln((I + 1) / 256) for each byte value I: a table, since training jitters every cell pixel of many images.
+    private static readonly double[] OpticalDensity = Enumerable.Range(0, 256).Select(i => -Math.Log((i + 1) / 256.0)).ToArray();
+
     /// <summary>
     /// Scales and offsets the first two stains' concentrations in the cell's pixels: c' = scale·c + offset. Scales of 1
     /// and offsets of 0 give the image back (up to rounding). The mask stays black.
@@ -45,9 +48,9 @@ public static class GiemsaStains
     {
         Span<double> od = stackalloc double[3];
         Span<double> amount = stackalloc double[3];
-        od[0] = -Math.Log((r + 1) / 256.0);
-        od[1] = -Math.Log((g + 1) / 256.0);
-        od[2] = -Math.Log((b + 1) / 256.0);
+        od[0] = OpticalDensity[r];
+        od[1] = OpticalDensity[g];
+        od[2] = OpticalDensity[b];
         for (var s = 0; s < 3; s++) amount[s] = od[0] * Inverse[0, s] + od[1] * Inverse[1, s] + od[2] * Inverse[2, s];
         for (var s = 0; s < 2; s++) amount[s] = scales[s] * amount[s] + offsets[s];
         for (var c = 0; c < 3; c++) od[c] = amount[0] * Vectors[0, c] + amount[1] * Vectors[1, c] + amount[2] * Vectors[2, c];

@@ -65,16 +65,13 @@ internal sealed record DomainAugmentation
     /// </summary>
     public static readonly DomainAugmentation Default = V2;
 
+    private static readonly DomainAugmentation[] NamedSets = [V1, V2];
+
     /// <summary>The set named <paramref name="version"/> (<c>v1</c>, <c>v2</c>), or null when there is none of that name.</summary>
-    public static DomainAugmentation? Named(string version) => version switch
-    {
-        "v1" => V1,
-        "v2" => V2,
-        _ => null,
-    };
+    public static DomainAugmentation? Named(string version) => NamedSets.FirstOrDefault(set => set.Version == version);
 
     /// <summary>The names <see cref="Named"/> knows.</summary>
-    public static IReadOnlyList<string> Versions { get; } = ["v1", "v2"];
+    public static IReadOnlyList<string> Versions { get; } = NamedSets.Select(set => set.Version).ToArray();
 
     // A pixel is background (the NIH mask) when its channels sum below this; the library's near-black test uses 20
     // per channel, and smoothing at 64 px leaves dark fringes at the mask's edge that count as part background.
@@ -220,7 +217,8 @@ internal sealed record DomainAugmentation
     /// Fills the mask with plasma of a drawn tint and grain, optionally with parts of neighbouring cells first; the
     /// cell's own pixels are never overwritten.
     /// </summary>
-    private static void FillBackground(Span<byte> image, int size, Random random, Func<Random, ReadOnlyMemory<byte>>? neighbour)
+    /// <returns>Which pixels were background (the mask, after any neighbours) when the plasma went in.</returns>
+    private static bool[] FillBackground(Span<byte> image, int size, Random random, Func<Random, ReadOnlyMemory<byte>>? neighbour)
     {
         var plane = size * size;
         if (neighbour is not null)
@@ -262,6 +260,7 @@ internal sealed record DomainAugmentation
                 }
             }
         }
+        return background;
     }
 
     private static bool NearBackground(bool[] background, int size, int y, int x)
@@ -300,10 +299,7 @@ internal sealed record DomainAugmentation
     /// </remarks>
     private static void FillCrowded(Span<byte> image, int size, Random random, Func<Random, ReadOnlyMemory<byte>> neighbour)
     {
-        var plane = size * size;
-        var mask = new bool[plane];
-        for (var i = 0; i < plane; i++) mask[i] = IsBackground(image, i, plane);
-        FillBackground(image, size, random, null);
+        var mask = FillBackground(image, size, random, null);
         var count = 3 + random.Next(6);
         var turn = Uniform(random, 0, 2 * Math.PI);
         var slot = 2 * Math.PI / count;
@@ -348,7 +344,10 @@ internal sealed record DomainAugmentation
         }
     }
 
-    /// <summary>Whether a background pixel of <paramref name="image"/> (or its border) lies two pixels up, down, left or right of (y, x).</summary>
+    /// <summary>
+    /// Whether a background pixel of <paramref name="image"/> lies two pixels up, down, left or right of (y, x). Pixels
+    /// within two of the crop's border never count as near: a tight crop's cell reaches the border, which is no mask edge.
+    /// </summary>
     private static bool NearEdge(ReadOnlySpan<byte> image, int size, int y, int x)
     {
         var plane = size * size;
