@@ -25,4 +25,15 @@ public static class BenchmarkImages
         }
         return MLImage.CreateFromPixels(size, size, MLPixelFormat.Bgra32, bgra);
     }
+
+    /// <summary>A 130 x 130 cell stand-in written as PNG (the NIH crops' size and format); returns <paramref name="path"/>.</summary>
+    public static string WritePng(string path, bool red, int seed)
+    {
+        using var image = Create(red, seed);
+        using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(image.Width, image.Height, SkiaSharp.SKColorType.Bgra8888, SkiaSharp.SKAlphaType.Premul));
+        System.Runtime.InteropServices.Marshal.Copy(image.Pixels.ToArray(), 0, bitmap.GetPixels(), image.Pixels.Length);
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        File.WriteAllBytes(path, data.ToArray());
+        return path;
+    }
 }

@@ -9,7 +9,8 @@ namespace Malaria.Benchmarks;
 /// <summary>
 /// A network against its int8 version (<see cref="QuantizedModelPair"/>): raw ONNX Runtime on a ready [64,3,S,S]
 /// tensor (the model alone) and the pool's <c>ClassifyBatch</c> of 64 decoded 130 x 130 images (resizing and tensor
-/// filling included, as a service pays). Both sessions use ONNX Runtime's defaults, as the library does.
+/// filling included, as a service pays). The raw sessions use ONNX Runtime's default options (not the library's
+/// OnnxSessionSettings); the pool uses its own.
 /// <c>MALARIA_INT8_MODEL=artifacts/int8/m dotnet run -c Release --project Malaria.Benchmarks -- --filter '*Int8*'</c>
 /// </summary>
 [BenchmarkCategory("Int8")]

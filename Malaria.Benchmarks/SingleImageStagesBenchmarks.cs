@@ -32,13 +32,7 @@ public class SingleImageStagesBenchmarks
         _folder = Path.Combine(Path.GetTempPath(), $"malaria-stages-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_folder);
         _png = Path.Combine(_folder, "cell.png");
-        using (var image = BenchmarkImages.Create(red: true, seed: 1))
-        using (var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(image.Width, image.Height, SkiaSharp.SKColorType.Bgra8888, SkiaSharp.SKAlphaType.Premul)))
-        {
-            System.Runtime.InteropServices.Marshal.Copy(image.Pixels.ToArray(), 0, bitmap.GetPixels(), image.Pixels.Length);
-            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-            File.WriteAllBytes(_png, data.ToArray());
-        }
+        BenchmarkImages.WritePng(_png, red: true, seed: 1);
         _decoded = ImageDecoder.DecodeFile(_png);
         _resized = SmoothResizer.Resize(_decoded, 64, 64);
         _pool = new MalariaPredictionEnginePool().FromFile(ViewsBenchmarks.OneView, ViewsBenchmarks.OneViewModelPath);

@@ -3,7 +3,6 @@ using Malaria.Inference;
 using Malaria.Inference.Pooling;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
-using SkiaSharp;
 
 namespace Malaria.Benchmarks;
 
@@ -118,35 +117,11 @@ public class ViewsBenchmarks
         return outputs[0].GetTensorDataAsSpan<float>()[0];
     }
 
-    /// <summary>The settings the library gives its ONNX sessions (see Malaria.Inference's OnnxSessionSettings).</summary>
-    public static SessionOptions LibrarySessionOptions() => new()
-    {
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        InterOpNumThreads = 1,
-        IntraOpNumThreads = 1,
-        EnableMemoryPattern = false,
-    };
+    /// <summary>The settings the library gives its ONNX sessions, one thread per run (its default).</summary>
+    public static SessionOptions LibrarySessionOptions() => Malaria.Inference.Models.OnnxSessionSettings.Create(intraOpThreads: 1);
 
     /// <summary>The built-in model's bytes, as the package embeds them.</summary>
-    private static byte[] DefaultModelBytes()
-    {
-        var assembly = typeof(MalariaClassifier).Assembly;
-        var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith("model.onnx", StringComparison.Ordinal));
-        using var stream = assembly.GetManifestResourceStream(name)!;
-        using var memory = new MemoryStream();
-        stream.CopyTo(memory);
-        return memory.ToArray();
-    }
+    private static byte[] DefaultModelBytes() => BuiltInModel.Read().Model;
 
-    /// <summary>A 130 x 130 cell stand-in as PNG (the NIH crops' size and format).</summary>
-    private static string WritePng(string path, int seed)
-    {
-        using var image = BenchmarkImages.Create(red: seed % 2 == 0, seed: seed);
-        using var bitmap = new SKBitmap(new SKImageInfo(image.Width, image.Height, SKColorType.Bgra8888, SKAlphaType.Premul));
-        System.Runtime.InteropServices.Marshal.Copy(image.Pixels.ToArray(), 0, bitmap.GetPixels(), image.Pixels.Length);
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        File.WriteAllBytes(path, data.ToArray());
-        return path;
-    }
+    private static string WritePng(string path, int seed) => BenchmarkImages.WritePng(path, red: seed % 2 == 0, seed: seed);
 }

@@ -258,12 +258,7 @@ internal sealed class MlNetModel : LoadedModel
         private float[] CheckedScores(float[] score) => score.Length == _model.Info.Labels.Count ? score
             : throw new InvalidOperationException($"Model '{_model.Info.Path}' returned {score.Length} scores for {_model.Info.Labels.Count} labels.");
 
-        private float[] Copy(float[]? score)
-        {
-            if (score is null || score.Length != _model.Info.Labels.Count)
-                throw new InvalidOperationException($"Model '{_model.Info.Path}' returned {score?.Length ?? 0} scores for {_model.Info.Labels.Count} labels.");
-            return (float[])score.Clone();
-        }
+        private float[] Copy(float[]? score) => (float[])CheckedScores(score ?? []).Clone();
 
         private PredictionEngine<ImageRow, CamRow>? _camEngine;
 

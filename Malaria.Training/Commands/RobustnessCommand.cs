@@ -59,7 +59,7 @@ public static class RobustnessCommand
             var dataText = splitPath is not null ? $"split `{splitPath}`, part {chosenPart.ToString().ToLowerInvariant()}" : $"every image of `{dataFolder}`";
             if (images.Count == 0) throw new CommandLineException($"No images to score: {dataText.Replace("`", "'", StringComparison.Ordinal)} is empty.");
 
-            using var classifier = LoadClassifier(modelArgument, new MalariaClassifierOptions { FrameCrops = parse.GetValue(frameCrops) });
+            using var classifier = ModelArgument.Load(modelArgument, new MalariaClassifierOptions { FrameCrops = parse.GetValue(frameCrops) });
             var unknown = images.FirstOrDefault(i => !classifier.Labels.Contains(i.Label));
             if (unknown is not null)
                 throw new CommandLineException($"Image '{unknown.Path}' has label '{unknown.Label}', which the model does not know ({string.Join(", ", classifier.Labels)}).");
@@ -91,15 +91,6 @@ public static class RobustnessCommand
             return Task.FromResult(0);
         });
         return command;
-    }
-
-    private static MalariaClassifier LoadClassifier(string modelArgument, MalariaClassifierOptions options)
-    {
-        if (string.Equals(modelArgument, ShippedModel, StringComparison.Ordinal)) return MalariaClassifier.LoadDefault(options);
-        var path = Path.GetFullPath(modelArgument);
-        if (!File.Exists(path))
-            throw new CommandLineException($"Model '{path}' does not exist; give a model.zip or model.onnx with model.json beside it, or '{ShippedModel}'.");
-        return MalariaClassifier.Load(path, options);
     }
 
     private static string DescribeModel(MalariaClassifier classifier, string modelArgument, bool frameCrops)

@@ -1,3 +1,4 @@
+using Malaria.Training.Pipelines;
 using Malaria.Training.Robustness;
 using Spectre.Console;
 
@@ -16,8 +17,8 @@ internal static class RobustnessProgress
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             var decodeWatch = System.Diagnostics.Stopwatch.StartNew();
-            work(new Reporter<int>(done => { if (done == cells) Console.WriteLine($"decoded {cells:N0} cells in {decodeWatch.Elapsed.TotalSeconds:F1} s"); }),
-                new Reporter<BenchmarkProgress>(p => { if (p.Finished is { } row) Console.WriteLine(Line(p, row)); }));
+            work(new SynchronousProgress<int>(done => { if (done == cells) Console.WriteLine($"decoded {cells:N0} cells in {decodeWatch.Elapsed.TotalSeconds:F1} s"); }),
+                new SynchronousProgress<BenchmarkProgress>(p => { if (p.Finished is { } row) Console.WriteLine(Line(p, row)); }));
             return;
         }
         AnsiConsole.Progress()
@@ -28,8 +29,8 @@ internal static class RobustnessProgress
                 var decoding = ctx.AddTask($"Decoding {cells:N0} cells", maxValue: Math.Max(1, cells));
                 var scoring = ctx.AddTask("Scoring", maxValue: Math.Max(1, (double)cells * steps), autoStart: false);
                 var gate = new object();
-                work(new Reporter<int>(done => { lock (gate) decoding.Value = Math.Max(decoding.Value, done); }),
-                    new Reporter<BenchmarkProgress>(p =>
+                work(new SynchronousProgress<int>(done => { lock (gate) decoding.Value = Math.Max(decoding.Value, done); }),
+                    new SynchronousProgress<BenchmarkProgress>(p =>
                     {
                         lock (gate)
                         {
@@ -44,10 +45,4 @@ internal static class RobustnessProgress
     private static string Line(BenchmarkProgress p, RobustnessRow row) =>
         $"[{p.Step,2}/{p.Steps}] {p.Shift} {p.Severity}: recall {RobustnessReport.Percent(row.Metrics.Recall)}, specificity {RobustnessReport.Percent(row.Metrics.Specificity)}, "
         + $"AUC {RobustnessReport.Auc(row.Metrics.RocAuc)} ({p.Total:N0} cells, {p.CellsPerSecond:F0} cells/s)";
-
-    // Synchronous, unlike Progress<T>, which posts to the thread pool and can deliver reports out of order.
-    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

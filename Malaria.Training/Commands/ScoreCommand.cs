@@ -61,7 +61,7 @@ public static class ScoreCommand
 
             var scoreInput = ScoreInputReader.Read(inputPath, column);
             if (scoreInput.Items.Count == 0) throw new CommandLineException($"--input '{scoreInput.Source}' names no image (PNG, JPEG or BMP).");
-            using var classifier = LoadClassifier(parse.GetValue(model)!);
+            using var classifier = ModelArgument.Load(parse.GetValue(model)!, new MalariaClassifierOptions());
             var shardText = options.Shard.Count == 1 ? "score" : $"score shard {options.Shard}";
             Console.WriteLine($"{scoreInput.Items.Count:N0} images from {scoreInput.Source}; model {classifier.Name} {classifier.Version[..12]}; {shardText} -> {options.OutFolder}");
             ScoringOutcome outcome;
@@ -141,14 +141,6 @@ public static class ScoreCommand
         _ => throw new CommandLineException($"--format '{text}': use csv or jsonl."),
     };
 
-    private static MalariaClassifier LoadClassifier(string modelArgument)
-    {
-        if (string.Equals(modelArgument, EvaluateCommand.ShippedModel, StringComparison.Ordinal)) return MalariaClassifier.LoadDefault();
-        var path = Path.GetFullPath(modelArgument);
-        if (!File.Exists(path))
-            throw new CommandLineException($"--model '{path}' does not exist; give a model.zip or model.onnx with model.json beside it, or '{EvaluateCommand.ShippedModel}'.");
-        return MalariaClassifier.Load(path);
-    }
 
     private static void Print(ScoringOutcome outcome, ScoringOptions options)
     {

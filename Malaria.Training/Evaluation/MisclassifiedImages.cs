@@ -39,9 +39,9 @@ public static class MisclassifiedImages
     {
         ArgumentNullException.ThrowIfNull(rows);
         var c = CultureInfo.InvariantCulture;
-        var csv = new StringBuilder().Append(c, $"path,patient,trueLabel,predictedLabel,{Field($"p({positiveLabel})")}\n");
+        var csv = new StringBuilder().Append(c, $"path,patient,trueLabel,predictedLabel,{CsvFields.Quote($"p({positiveLabel})")}\n");
         foreach (var m in rows)
-            csv.Append(c, $"{Field(m.Path)},{Field(m.Group)},{Field(m.TrueLabel)},{Field(m.PredictedLabel)},{m.PositiveProbability:F4}\n");
+            csv.Append(c, $"{CsvFields.Quote(m.Path)},{CsvFields.Quote(m.Group)},{CsvFields.Quote(m.TrueLabel)},{CsvFields.Quote(m.PredictedLabel)},{m.PositiveProbability:F4}\n");
         return csv.ToString();
     }
 
@@ -52,7 +52,4 @@ public static class MisclassifiedImages
         return string.Create(CultureInfo.InvariantCulture,
             $"\n## Misclassified images\n\n{rows.Count:N0} of {images:N0} images misclassified; each with its patient, labels and probability, most confidently wrong first: `{CsvFile}`.\n");
     }
-
-    private static string Field(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

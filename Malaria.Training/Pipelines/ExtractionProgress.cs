@@ -21,7 +21,7 @@ public static class ExtractionProgress
             .Start(ctx =>
             {
                 var tasks = new Dictionary<string, ProgressTask>();
-                result = work(new SynchronousReporter(p =>
+                result = work(new SynchronousProgress<BottleneckProgress>(p =>
                 {
                     lock (tasks)
                     {
@@ -32,11 +32,6 @@ public static class ExtractionProgress
                 }));
             });
         return result!;
-    }
-
-    private sealed class SynchronousReporter(Action<BottleneckProgress> report) : IProgress<BottleneckProgress>
-    {
-        public void Report(BottleneckProgress value) => report(value);
     }
 
     private sealed class LineReporter : IProgress<BottleneckProgress>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Malaria.Training.Data;
 using Malaria.Training.Evaluation;
 using Malaria.Training.Torch;
@@ -18,15 +17,7 @@ internal static class FoldCalibration
     /// <param name="groups">Patient groups to cross-fit over; 0: one per finished fold.</param>
     public static (CalibrationFile File, string Summary) Run(string cvFolder, int groups, double targetSensitivity, string defaultOperatingPoint)
     {
-        if (!Directory.Exists(cvFolder)) throw new DirectoryNotFoundException($"Cross-validation folder '{cvFolder}' does not exist.");
-        var folds = Directory.EnumerateDirectories(cvFolder, "fold-*")
-            .Select(folder => Path.Combine(folder, "fold.json"))
-            .Where(File.Exists)
-            .Select(path => JsonSerializer.Deserialize<CrossValidationFold>(File.ReadAllText(path), TorchCheckpoint.JsonOptions)
-                ?? throw new InvalidDataException($"'{path}' is empty."))
-            .OrderBy(f => f.Fold)
-            .ToList();
-        if (folds.Count == 0) throw new InvalidDataException($"'{cvFolder}' has no finished fold (fold-K/fold.json).");
+        var folds = TorchCrossValidation.ReadFinishedFolds(cvFolder).ToList();
         var groupCount = groups == 0 ? folds.Count : groups;
         if (groupCount < 2)
             throw new ArgumentException($"Only {folds.Count} fold is finished in '{cvFolder}': give --groups 2 or more to cross-fit over groups of its held-out patients.", nameof(groups));

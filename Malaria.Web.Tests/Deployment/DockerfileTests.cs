@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Malaria.Web.Tests.Support;
 using Malaria.TestSupport.Deployment;
 
@@ -13,16 +12,7 @@ public sealed class DockerfileTests
 {
     private static readonly string DockerfilePath = Path.Combine(Repository.Root, "Malaria.Web", "Dockerfile");
 
-    private static List<(string Instruction, string Arguments)> Instructions()
-    {
-        // Join continuation lines, drop comments and blanks.
-        var text = Regex.Replace(File.ReadAllText(DockerfilePath), @"\\\r?\n", " ");
-        return text.Split('\n')
-            .Select(l => l.Trim())
-            .Where(l => l.Length > 0 && !l.StartsWith('#'))
-            .Select(l => (l.Split(' ', 2)[0].ToUpperInvariant(), l.Split(' ', 2).ElementAtOrDefault(1)?.Trim() ?? ""))
-            .ToList();
-    }
+    private static List<(string Instruction, string Arguments)> Instructions() => DockerfileInstructions.Read(DockerfilePath);
 
     [Test]
     public void Every_instruction_is_known_and_the_build_is_multi_stage()
@@ -39,8 +29,7 @@ public sealed class DockerfileTests
     [Test]
     public void Every_copied_path_exists_and_every_referenced_project_is_copied()
     {
-        var copies = Instructions().Where(i => i.Instruction == "COPY" && !i.Arguments.StartsWith("--from")).Select(i => i.Arguments.Split(' ')).ToList();
-        var sources = copies.SelectMany(parts => parts[..^1]).ToList();
+        var sources = DockerfileInstructions.CopiedPaths(DockerfilePath);
         foreach (var source in sources)
             Assert.That(File.Exists(Path.Combine(Repository.Root, source)) || Directory.Exists(Path.Combine(Repository.Root, source)), Is.True, $"COPY {source}");
 
