@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Malaria.TestSupport;
 using Malaria.TestSupport.Deployment;
 using Malaria.Training.Commands;
 using Malaria.Training.Scoring;
@@ -16,16 +17,9 @@ namespace Malaria.Training.Tests.Deployment;
 /// </summary>
 public class ScoreDeploymentTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Repository.Root;
     private static readonly string Dockerfile = Path.Combine(Root, "deploy", "score.Dockerfile");
     private static readonly string JobFile = Path.Combine(Root, "deploy", "kubernetes", "score-job.yaml");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Malaria.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("Malaria.sln not found above " + AppContext.BaseDirectory);
-    }
 
     [Test]
     public void TheDockerfileIsMultiStagePublishesForLinuxX64AndRunsScoreAsANonRootUser()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Malaria.TestSupport;
 using Malaria.Web.Tests.Support;
 
 namespace Malaria.Web.Tests.Api;

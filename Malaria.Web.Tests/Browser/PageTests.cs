@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Malaria.TestSupport;
 using Malaria.Web.Tests.Api;
 using Malaria.Web.Tests.Support;
 using Microsoft.Playwright;

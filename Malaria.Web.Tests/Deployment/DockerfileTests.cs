@@ -1,3 +1,4 @@
+using Malaria.TestSupport;
 using Malaria.Web.Tests.Support;
 using Malaria.TestSupport.Deployment;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Malaria.TestSupport;
 using Malaria.TestSupport.Deployment;
 using Malaria.Web.Tests.Support;
 using YamlDotNet.RepresentationModel;

@@ -1,3 +1,4 @@
+using Malaria.TestSupport;
 namespace Malaria.Web.Tests.Support;
 
 /// <summary>

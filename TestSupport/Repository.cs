@@ -1,4 +1,4 @@
-namespace Malaria.Web.Tests.Support;
+namespace Malaria.TestSupport;
 
 /// <summary>The repository's root folder, found from the test binaries.</summary>
 internal static class Repository
