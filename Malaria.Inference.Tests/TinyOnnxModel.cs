@@ -36,6 +36,12 @@ internal static class TinyOnnxModel
         graph.Message(11, ValueInfo("input", ["N", 3, size, size]));
         graph.Message(12, ValueInfo(outputName, ["N", 2]));
 
+        return ModelBytes(graph);
+    }
+
+    /// <summary>A graph as a model file: IR version 8, opset 13.</summary>
+    internal static byte[] ModelBytes(Proto graph)
+    {
         var model = new Proto();
         model.Varint(1, 8);  // IR version
         model.String(2, "Malaria.Tests");

@@ -34,14 +34,7 @@ internal static class PositionalOnnxModel
         graph.Message(12, ValueInfo("cam", ["N", 2, Size, Size]));
         if (withCamPreRelu) graph.Message(12, ValueInfo("cam_pre_relu", ["N", 2, Size, Size]));
 
-        var model = new Proto();
-        model.Varint(1, 8);
-        model.String(2, "Malaria.Tests");
-        model.Message(7, graph);
-        var opset = new Proto();
-        opset.Varint(2, 13);
-        model.Message(8, opset);
-        return model.ToArray();
+        return TinyOnnxModel.ModelBytes(graph);
     }
 
     /// <summary>The graph's logits for one [3,Size,Size] tensor, computed here in double precision.</summary>
