@@ -8,16 +8,18 @@ namespace Malaria.Inference.Tests;
 /// </summary>
 public sealed class BatchMemoryTests
 {
-    [Test]
-    public void A_tight_decoded_memory_budget_splits_the_batch_without_changing_results()
+    [TestCase(1)]
+    [TestCase(3)]
+    public void A_tight_decoded_memory_budget_splits_the_batch_without_changing_results(int scoringThreads)
     {
         using var folder = new TempFolder();
-        var paths = Enumerable.Range(0, 7)
+        var paths = Enumerable.Range(0, 23)
             .Select(i => folder.Write($"cell{i}.png", TestImages.Png(i % 2 == 0 ? TestImages.Tint.Red : TestImages.Tint.Blue, 60 + 10 * i, 50 + 10 * i, seed: i)))
             .ToList();
         using var roomy = MalariaClassifier.LoadDefault();
-        var tight = new MalariaClassifierOptions();
-        // Room for about two of these images at a time: the 7 are scored in several runs.
+        var tight = new MalariaClassifierOptions { ScoringThreads = scoringThreads };
+        // Room for about two of these images at a time: the 23 are scored in many runs, several
+        // of them in flight at once with more than one scoring thread.
         tight.ImageLimits.MaxBatchDecodedBytes = 2 * 100 * 100 * 4;
         using var bounded = MalariaClassifier.LoadDefault(tight);
 

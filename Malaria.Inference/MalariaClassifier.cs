@@ -190,31 +190,43 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
     /// <summary>
     /// Decodes and classifies image files; results keep the input order and all come from the same model. Files are
     /// read, decoded and prepared on every core while the model scores the ones before them, in runs of at most
-    /// <see cref="MalariaClassifierOptions.BatchSize"/> images; at most twice that many files are read ahead, and the
-    /// decoded pixels held stay within <see cref="ImageLimits.MaxBatchDecodedBytes"/>. A file that is not a usable
-    /// image fails the call with an <see cref="InvalidImageException"/> naming it (the first such file in input order).
+    /// <see cref="MalariaClassifierOptions.BatchSize"/> images, several runs at once
+    /// (<see cref="MalariaClassifierOptions.ScoringThreads"/>); the files read ahead are bounded, and the decoded pixels
+    /// held stay within <see cref="ImageLimits.MaxBatchDecodedBytes"/>. A file that is not a usable image fails the call
+    /// with an <see cref="InvalidImageException"/> naming it (the first such file in input order).
     /// </summary>
     public IReadOnlyList<CellPrediction> ClassifyBatch(IEnumerable<string> imagePaths, ScoringViews? views = null)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
         var requested = Requested(views);
         var started = Stopwatch.GetTimestamp();
-        // A bad file is not the engine's failure: it is carried out of the run and thrown after the engine is returned.
-        var (results, failure) = _serving.Run((model, engine) =>
+        var slots = ScoringSlots();
+        List<CellPrediction> results;
+        // A bad file is not the engine's failure: it is carried out of the loop and thrown after the engines are returned.
+        ExceptionDispatchInfo? failure = null;
+        var generation = _serving.Acquire();
+        try
         {
-            var predictions = new List<CellPrediction>();
+            var model = generation.Info;
             using var pipeline = new DecodePipeline<PreparedImage>(imagePaths, (path, bytes, header) => PrepareFile(model, path, bytes, header),
-                _options.ImageLimits, window: 2 * _options.BatchSize, workers: DecodeWorkers(imagePaths));
+                _options.ImageLimits, window: (ChunkScoringStage<PreparedImage, CellPrediction>.MaxChunksHeld(slots) + 1) * _options.BatchSize, workers: DecodeWorkers(imagePaths));
+            using var stage = new ChunkScoringStage<PreparedImage, CellPrediction>(slots,
+                chunk => generation.Run((info, engine) => ScoreChunk(info, engine, chunk, requested)),
+                (chunk, held) =>
+                {
+                    foreach (var image in chunk) image.Dispose();
+                    pipeline.Release(held, chunk.Count);
+                });
             var chunk = new List<PreparedImage>(_options.BatchSize);
             long held = 0;
-            void ScoreChunk()
+            void Submit()
             {
-                var scored = engine.ScoreBatch(chunk.Select(c => c.Image).ToList(), model.ViewsToApply(requested));
-                for (var i = 0; i < scored.Length; i++) predictions.Add(ToPrediction(model, scored[i], chunk[i].Warnings, model.ScoredViewsFor(requested)));
-                foreach (var image in chunk) image.Dispose();
-                pipeline.Release(held, chunk.Count);
-                chunk.Clear();
+                // The stage owns the chunk from here on, also when Submit throws.
+                var submitted = chunk;
+                chunk = new List<PreparedImage>(_options.BatchSize);
+                var cost = held;
                 held = 0;
+                stage.Submit(submitted, cost);
             }
             try
             {
@@ -223,30 +235,33 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
                     DecodePipeline<PreparedImage>.State state;
                     PreparedImage? next;
                     long cost;
-                    try { state = pipeline.Next(holding: chunk.Count > 0, out next, out cost); }
+                    try { state = pipeline.Next(holding: chunk.Count > 0 || stage.InFlight > 0, out next, out cost); }
                     catch (Exception ex)
                     {
                         // A file's or the listing's own failure, never the engine's.
-                        return (predictions, ExceptionDispatchInfo.Capture(ex));
+                        failure = ExceptionDispatchInfo.Capture(ex);
+                        break;
                     }
                     if (state == DecodePipeline<PreparedImage>.State.End) break;
                     if (state == DecodePipeline<PreparedImage>.State.ReleaseFirst)
                     {
-                        ScoreChunk();
+                        if (chunk.Count > 0) Submit();
+                        else stage.WaitForOne();
                         continue;
                     }
                     chunk.Add(next!);
                     held += cost;
-                    if (chunk.Count == _options.BatchSize) ScoreChunk();
+                    if (chunk.Count == _options.BatchSize) Submit();
                 }
-                if (chunk.Count > 0) ScoreChunk();
-                return (predictions, (ExceptionDispatchInfo?)null);
+                if (failure is null && chunk.Count > 0) Submit();
+                results = stage.Finish();
             }
             finally
             {
                 foreach (var image in chunk) image.Dispose();
             }
-        });
+        }
+        finally { generation.Release(); }
         if (failure is not null)
         {
             if (failure.SourceException is InvalidImageException invalid) MalariaInferenceMetrics.RecordRejected(Name, invalid.Reason);
@@ -255,6 +270,17 @@ public sealed class MalariaClassifier : IMalariaClassifier, IDisposable
         MalariaInferenceMetrics.RecordBatch(Name, results, Stopwatch.GetElapsedTime(started).TotalSeconds);
         return results;
     }
+
+    private static CellPrediction[] ScoreChunk(ModelInfo model, ScoringEngine engine, IReadOnlyList<PreparedImage> chunk, ScoringViews requested)
+    {
+        var scored = engine.ScoreBatch(chunk.Select(c => c.Image).ToList(), model.ViewsToApply(requested));
+        var predictions = new CellPrediction[scored.Length];
+        for (var i = 0; i < scored.Length; i++) predictions[i] = ToPrediction(model, scored[i], chunk[i].Warnings, model.ScoredViewsFor(requested));
+        return predictions;
+    }
+
+    /// <summary>Model runs of one batch call at once: the option, else one per core when each run takes one thread.</summary>
+    private int ScoringSlots() => _options.ScoringThreads ?? (_options.OnnxIntraOpThreads == 1 ? Environment.ProcessorCount : 1);
 
     /// <summary>No more decoding threads than files, when the count is known without enumerating.</summary>
     private int DecodeWorkers(IEnumerable<string> paths) =>

@@ -54,6 +54,13 @@ public sealed class MalariaClassifierOptions
     /// </summary>
     public int DecodeThreads { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Model runs that one <c>ClassifyBatch(paths)</c> call makes at once, each on its own engine, while the next files
+    /// decode. Null: one per processor when <see cref="OnnxIntraOpThreads"/> is 1 (each run takes one core), else 1 (each
+    /// run already takes every core). Default: null.
+    /// </summary>
+    public int? ScoringThreads { get; set; }
+
     /// <summary>How long a watched model file must stay unchanged before it is reloaded. Default: 500 ms.</summary>
     public TimeSpan ReloadDebounce { get; set; } = TimeSpan.FromMilliseconds(500);
 
@@ -81,6 +88,10 @@ public sealed class MalariaClassifierOptions
         FrameCrops = FrameCrops,
         OperatingPoint = operatingPoint,
         BatchSize = BatchSize,
+        Views = Views,
+        OnnxIntraOpThreads = OnnxIntraOpThreads,
+        DecodeThreads = DecodeThreads,
+        ScoringThreads = ScoringThreads,
         ReloadDebounce = ReloadDebounce,
         ReloadRetries = ReloadRetries,
         ReloadRetryDelay = ReloadRetryDelay,
@@ -97,6 +108,7 @@ public sealed class MalariaClassifierOptions
         if (!Enum.IsDefined(Views)) throw new ArgumentOutOfRangeException(nameof(Views), Views, $"must be {ScoringViews.Single} (1) or {ScoringViews.Dihedral} (8)");
         if (OnnxIntraOpThreads < 0) throw new ArgumentOutOfRangeException(nameof(OnnxIntraOpThreads), OnnxIntraOpThreads, "must not be negative (0: one per physical core)");
         if (DecodeThreads < 1) throw new ArgumentOutOfRangeException(nameof(DecodeThreads), DecodeThreads, "must be at least 1");
+        if (ScoringThreads < 1) throw new ArgumentOutOfRangeException(nameof(ScoringThreads), ScoringThreads, "must be at least 1 (or null: one per processor)");
         if (ReloadDebounce < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReloadDebounce), ReloadDebounce, "must not be negative");
         if (ReloadRetries < 0) throw new ArgumentOutOfRangeException(nameof(ReloadRetries), ReloadRetries, "must not be negative");
         if (ReloadRetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReloadRetryDelay), ReloadRetryDelay, "must not be negative");

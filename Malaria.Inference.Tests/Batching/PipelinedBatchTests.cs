@@ -9,14 +9,15 @@ namespace Malaria.Inference.Tests.Batching;
 /// </summary>
 public sealed class PipelinedBatchTests
 {
-    [Test]
-    public void Results_keep_the_input_order_with_more_files_than_threads_and_runs()
+    [TestCase(1)]
+    [TestCase(3)]
+    public void Results_keep_the_input_order_with_more_files_than_threads_and_runs(int scoringThreads)
     {
         using var folder = new TempFolder();
         var paths = Enumerable.Range(0, 37)
             .Select(i => folder.Write($"cell{i:00}.png", TestImages.Png(i % 3 == 0 ? TestImages.Tint.Red : TestImages.Tint.Blue, 40 + i % 7 * 9, 36 + i % 5 * 11, seed: i)))
             .ToList();
-        using var classifier = MalariaClassifier.LoadDefault(new MalariaClassifierOptions { BatchSize = 4, DecodeThreads = 3 });
+        using var classifier = MalariaClassifier.LoadDefault(new MalariaClassifierOptions { BatchSize = 4, DecodeThreads = 3, ScoringThreads = scoringThreads });
 
         var batch = classifier.ClassifyBatch(paths);
 

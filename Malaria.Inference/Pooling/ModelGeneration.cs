@@ -55,6 +55,23 @@ internal sealed class ModelGeneration
         if (Interlocked.Exchange(ref _retired, 1) == 0) Release();
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> with an engine of this generation and returns the engine afterwards. An engine that
+    /// failed mid-run is disposed rather than trusted again, unless the failure was the caller's (a bad argument, an
+    /// operation the model does not support). The caller holds a reference (<see cref="TryAcquire"/>) meanwhile; several
+    /// threads may run at once, each on its own engine.
+    /// </summary>
+    public T Run<T>(Func<ModelInfo, ScoringEngine, T> work)
+    {
+        var engine = Rent();
+        T result;
+        try { result = work(Info, engine.Engine); }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException) { Return(engine); throw; }
+        catch { engine.Dispose(); throw; }
+        Return(engine);
+        return result;
+    }
+
     public PooledEngine Rent() => _engines.Get();
 
     /// <summary>Returns an engine to the pool it came from; an engine of another generation is a bug, never pooled here.</summary>

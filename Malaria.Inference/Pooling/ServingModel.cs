@@ -7,8 +7,8 @@ namespace Malaria.Inference.Pooling;
 /// <summary>
 /// The model generation serving under one name, and how it is replaced: <see cref="Reload"/> (by hand or when the
 /// watched file settles) reads the source, skips it when its version is unchanged, and otherwise swaps in a new
-/// <see cref="ModelGeneration"/>; calls already running finish on the one they started with. <see cref="Run{T}"/>
-/// is the one place an engine is rented and returned.
+/// <see cref="ModelGeneration"/>; calls already running finish on the one they started with. Engines are rented and
+/// returned in one place, <see cref="ModelGeneration.Run{T}"/>.
 /// </summary>
 internal sealed class ServingModel : IDisposable
 {
@@ -69,24 +69,11 @@ internal sealed class ServingModel : IDisposable
     /// <summary>The serving generation, for tests that check disposal.</summary>
     public ModelGeneration CurrentGeneration => Volatile.Read(ref _current);
 
-    /// <summary>
-    /// Runs <paramref name="work"/> with an engine of the serving generation and returns the engine afterwards. An
-    /// engine that failed mid-run is disposed rather than trusted again, unless the failure was the caller's
-    /// (a bad argument, an operation the model does not support).
-    /// </summary>
+    /// <summary>Runs <paramref name="work"/> with an engine of the serving generation (<see cref="ModelGeneration.Run{T}"/>).</summary>
     public T Run<T>(Func<ModelInfo, ScoringEngine, T> work)
     {
         var generation = Acquire();
-        try
-        {
-            var engine = generation.Rent();
-            T result;
-            try { result = work(generation.Info, engine.Engine); }
-            catch (Exception ex) when (ex is ArgumentException or NotSupportedException) { generation.Return(engine); throw; }
-            catch { engine.Dispose(); throw; }
-            generation.Return(engine);
-            return result;
-        }
+        try { return generation.Run(work); }
         finally { generation.Release(); }
     }
 
