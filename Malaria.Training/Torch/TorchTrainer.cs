@@ -11,7 +11,6 @@ using static TorchSharp.torch;
 
 namespace Malaria.Training.Torch;
 
-/// <summary>What a finished run produced.</summary>
 /// <summary>
 /// What a finished run produced; <see cref="Validation"/> is null when the split had no validation part, and
 /// <see cref="ValidationProbabilities"/> holds the kept model's positive-class probability of each validation image.
@@ -141,7 +140,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
                 var n = batch.Labels.Length;
                 // Its own stream per step, apart from the augmentation's, so turning mixup on changes nothing else.
                 var mixed = mixup?.Mix(batch, data.Train.ImageBytes, new Random(Seeds.Mix(Seeds.Mix(options.Seed, epoch, step), MixupStream, 0)));
-                var input = torch.tensor(mixed?.Pixels ?? batch.Pixels, [n, 3, data.Train.Size, data.Train.Size]);
+                var input = ChannelsLastInput.FromPixels(mixed?.Pixels ?? batch.Pixels, n, data.Train.Size);
                 var target = torch.tensor(batch.Labels);
                 var logits = model.forward(input);
                 // Smoothing softens only the training targets; validation losses stay plain cross-entropy.
@@ -242,7 +241,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         {
             using var scope = torch.NewDisposeScope();
             var n = batch.Labels.Length;
-            var input = torch.tensor(batch.Pixels, [n, 3, set.Size, set.Size]);
+            var input = ChannelsLastInput.FromPixels(batch.Pixels, n, set.Size);
             var logits = averageViews ? TorchViewAveraging.MeanLogits(model, input) : model.forward(input);
             var target = torch.tensor(batch.Labels);
             lossSum += nn.functional.cross_entropy(logits, target).item<float>() * n;
