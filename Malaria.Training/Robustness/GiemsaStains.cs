@@ -12,6 +12,10 @@ public static class GiemsaStains
     private static readonly double[,] Vectors = BuildVectors();
     private static readonly double[,] Inverse = Invert(Vectors);
 
+    // The same two matrices row by row ([row, column] at 3 * row + column), for the per-pixel loop.
+    private static readonly double[] VectorRows = Vectors.Cast<double>().ToArray();
+    private static readonly double[] InverseRows = Inverse.Cast<double>().ToArray();
+
     // OD = -ln((I + 1) / 256) for each byte value I: a table, since training jitters every cell pixel of many images.
     private static readonly double[] OpticalDensity = Enumerable.Range(0, 256).Select(i => -Math.Log((i + 1) / 256.0)).ToArray();
 
@@ -46,17 +50,17 @@ public static class GiemsaStains
     /// </summary>
     public static void JitterPixel(ref byte r, ref byte g, ref byte b, ReadOnlySpan<double> scales, ReadOnlySpan<double> offsets)
     {
-        Span<double> od = stackalloc double[3];
-        Span<double> amount = stackalloc double[3];
-        od[0] = OpticalDensity[r];
-        od[1] = OpticalDensity[g];
-        od[2] = OpticalDensity[b];
-        for (var s = 0; s < 3; s++) amount[s] = od[0] * Inverse[0, s] + od[1] * Inverse[1, s] + od[2] * Inverse[2, s];
-        for (var s = 0; s < 2; s++) amount[s] = scales[s] * amount[s] + offsets[s];
-        for (var c = 0; c < 3; c++) od[c] = amount[0] * Vectors[0, c] + amount[1] * Vectors[1, c] + amount[2] * Vectors[2, c];
-        r = PixelValue.Clamp(256 * Math.Exp(-od[0]) - 1);
-        g = PixelValue.Clamp(256 * Math.Exp(-od[1]) - 1);
-        b = PixelValue.Clamp(256 * Math.Exp(-od[2]) - 1);
+        // Flat tables and locals rather than 2-D arrays and spans: training calls this for every cell pixel of many
+        // images. The arithmetic is the same, in the same order, so the result is too.
+        var m = InverseRows;
+        var v = VectorRows;
+        double od0 = OpticalDensity[r], od1 = OpticalDensity[g], od2 = OpticalDensity[b];
+        var blue = scales[0] * (od0 * m[0] + od1 * m[3] + od2 * m[6]) + offsets[0];
+        var eosin = scales[1] * (od0 * m[1] + od1 * m[4] + od2 * m[7]) + offsets[1];
+        var residual = od0 * m[2] + od1 * m[5] + od2 * m[8];
+        r = PixelValue.Clamp(256 * Math.Exp(-(blue * v[0] + eosin * v[3] + residual * v[6])) - 1);
+        g = PixelValue.Clamp(256 * Math.Exp(-(blue * v[1] + eosin * v[4] + residual * v[7])) - 1);
+        b = PixelValue.Clamp(256 * Math.Exp(-(blue * v[2] + eosin * v[5] + residual * v[8])) - 1);
     }
 
     private static double[,] BuildVectors()

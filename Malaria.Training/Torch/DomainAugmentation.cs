@@ -120,15 +120,22 @@ internal sealed record DomainAugmentation
         if (count == 0) return;
         for (var c = 0; c < 3; c++) mean[c] /= count;
 
+        // Contrast, brightness and gamma map each channel's byte value on its own: a 256-entry curve per channel
+        // instead of a power per pixel.
+        Span<float> curves = stackalloc float[3 * 256];
+        for (var c = 0; c < 3; c++)
+        {
+            for (var value = 0; value < 256; value++)
+            {
+                var v = mean[c] + (value - mean[c]) * contrast + brightness;
+                curves[c * 256 + value] = 255f * MathF.Pow(Math.Clamp(v, 0f, 255f) / 255f, gamma);
+            }
+        }
         Span<float> rgb = stackalloc float[3];
         for (var i = 0; i < plane; i++)
         {
             if (IsBackground(image, i, plane)) continue;
-            for (var c = 0; c < 3; c++)
-            {
-                var v = mean[c] + (image[c * plane + i] - mean[c]) * contrast + brightness;
-                rgb[c] = 255f * MathF.Pow(Math.Clamp(v, 0f, 255f) / 255f, gamma);
-            }
+            for (var c = 0; c < 3; c++) rgb[c] = curves[c * 256 + image[c * plane + i]];
             var grey = 0.299f * rgb[0] + 0.587f * rgb[1] + 0.114f * rgb[2];
             // Keep a changed pixel above the background sum, so a faint cell does not turn into mask.
             for (var c = 0; c < 3; c++)
