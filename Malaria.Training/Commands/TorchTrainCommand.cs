@@ -63,7 +63,7 @@ public static class TorchTrainCommand
             SharedOption(command, "--seed") as Option<int> ?? CommonOptions.Seed(),
             new Option<bool>("--no-augment") { Description = "Turn off flips, rotations and colour jitter." },
             new Option<double?>("--color-jitter") { Description = "Colour jitter strength: brightness and contrast vary by up to +-this, each channel's gain by half of it (default 0.1)." },
-            new Option<int>("--threads") { Description = "LibTorch threads (default: all cores)." },
+            new Option<int>("--threads") { Description = "LibTorch threads, and threads assembling the augmented batches between steps (default: all cores)." },
             new Option<bool>("--resume") { Description = "Continue the interrupted run in --out from its last checkpoint." },
             SharedOption(command, "--backbone") as Option<FileInfo?> ?? new Option<FileInfo?>("--backbone") { Description = "mobilenetv2: the ImageNet ONNX file (default ../shared/models/mobilenetv2-imagenet/mobilenetv2_1.0_224.onnx)." },
             SharedOption(command, "--average-views") as Option<bool?> ?? new Option<bool?>("--average-views") { Description = "Score every image as the mean of its 8 rotations and mirror images in the final evaluation, and record 8 as the model's recommended views in model.json (the library averages them when asked; 8 times the inference work; default off)." },

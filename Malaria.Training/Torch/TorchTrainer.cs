@@ -129,7 +129,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
             var learningRate = 0.0;
             progress.EpochStarted(epoch, options.Epochs, stepsPerEpoch);
             foreach (var batch in BatchProducer.Batches(data.Train, trainIndices, options.BatchSize, shuffle: true,
-                         options.Augmentation, options.Seed, epoch, dropLast: true, cancellationToken))
+                         options.Augmentation, options.Seed, epoch, dropLast: true, cancellationToken, options.Threads > 0 ? options.Threads : null))
             {
                 using var scope = torch.NewDisposeScope();
                 learningRate = LearningRateAt(epoch * stepsPerEpoch + step, stepsPerEpoch, totalSteps);

@@ -80,7 +80,7 @@ internal sealed record TorchTrainingOptions
     /// <summary>Training augmentation; <see cref="Augmentation.None"/> turns it off.</summary>
     public Augmentation Augmentation { get; init; } = new();
 
-    /// <summary>LibTorch intra-op threads; 0 lets LibTorch choose (all cores).</summary>
+    /// <summary>LibTorch intra-op threads, also the threads assembling training batches; 0 lets LibTorch choose (all cores).</summary>
     public int Threads { get; init; }
 
     /// <summary>
