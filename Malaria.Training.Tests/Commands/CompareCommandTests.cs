@@ -153,6 +153,6 @@ public class CompareCommandTests
     /// <summary>The card properties a CNN run with the trainer's defaults records.</summary>
     private static Dictionary<string, string> CnnDefaultProperties() => new()
     {
-        ["freezeBackbone"] = "False", ["epochs"] = "40", ["architecture"] = "Cnn 16x2,32x2,64x2,128x1", ["labelSmoothing"] = "0.1", ["domainAugment"] = DomainAugmentation.Default.Version,
+        ["freezeBackbone"] = "False", ["epochs"] = "40", ["architecture"] = "Cnn " + TorchTrainingOptions.ChosenCnnStages, ["labelSmoothing"] = "0.1", ["domainAugment"] = DomainAugmentation.Default.Version,
     };
 }

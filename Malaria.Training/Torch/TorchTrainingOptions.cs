@@ -118,8 +118,8 @@ internal sealed record TorchTrainingOptions
 
     /// <summary>
     /// A network's defaults, as <c>train</c> uses them when no option is given: the settings chosen by patient
-    /// cross-validation (docs/experiments/): the CNN with two conv blocks in its first two stages
-    /// (<see cref="ChosenCnnStages"/>) at 64 px, label smoothing 0.1, 40 epochs at 3e-3; MobileNetV2 from the ImageNet
+    /// cross-validation (docs/experiments/): the CNN with one conv block at full resolution and two in the next
+    /// two stages (<see cref="ChosenCnnStages"/>) at 64 px, label smoothing 0.1, 40 epochs at 3e-3; MobileNetV2 from the ImageNet
     /// weights at 128 px, 12 epochs at 1e-3 with the backbone at 0.3 of that rate; flips, rotations and colour jitter
     /// on, and for the CNN the departures towards other labs' crops (<see cref="DomainAugmentation"/>).
     /// </summary>
@@ -144,7 +144,7 @@ internal sealed record TorchTrainingOptions
     /// The CNN layout chosen by cross-validation. <see cref="MalariaCnn.DefaultStages"/> stays the layout a checkpoint
     /// or card that records none was trained with.
     /// </summary>
-    public const string ChosenCnnStages = "16x2,32x2,64x2,128x1";
+    public const string ChosenCnnStages = "16x1,32x2,64x2,128x1";
 
     /// <summary>
     /// The settings that are off by default, named only when on, as the model card and cross-validation record them:
