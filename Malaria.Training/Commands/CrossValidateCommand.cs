@@ -42,6 +42,8 @@ public static class CrossValidateCommand
             var targetSensitivity = CommonOptions.TargetSensitivityValue(parse.GetValue(target));
             var (_, options, split, output) = TorchTrainCommand.Parse(command, parse);
             if (options.Resume) throw new CommandLineException("crossvalidate resumes by itself: run the same command again with the same --out.");
+            if (options.Distillation is { IsPerFold: false } single)
+                throw new CommandLineException($"--teacher '{single.Teacher}': give one teacher per fold, a path with {Distillation.FoldPlaceholder} (fold-{Distillation.FoldPlaceholder}/scores.csv), each from a teacher that never saw that fold's held-out patients; one teacher for every fold has seen some fold's held-out patients, and its predictions would carry them into the student scored on them.");
             var result = new TorchCrossValidation(options, k, TrainingProgress.Console(), selected, targetSensitivity, parse.GetRequiredValue(defaultPoint)).Run(split, output, token);
             if (result is null) return Task.FromResult(0);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

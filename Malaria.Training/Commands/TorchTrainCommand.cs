@@ -22,7 +22,8 @@ public static class TorchTrainCommand
         Option<int?> Epochs, Option<double?> LearningRate, Option<double?> BackboneLrFactor, Option<string?> Schedule,
         Option<double?> Warmup, Option<double?> WeightDecay, Option<int?> Patience, Option<int> Seed, Option<bool> NoAugment, Option<double?> ColorJitter,
         Option<int> Threads, Option<bool> Resume, Option<FileInfo?> Backbone, Option<bool?> AverageViews, Option<string?> CnnStages, Option<double?> Threshold,
-        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift, Option<string?> DomainAugment, Option<bool> StainNormalization);
+        Option<double?> WeightAverage, Option<double?> LabelSmoothing, Option<double?> Mixup, Option<int?> Shift, Option<string?> DomainAugment, Option<bool> StainNormalization,
+        Option<FileInfo?> Teacher, Option<double?> DistillWeight, Option<double?> DistillTemperature);
 
     /// <summary>What <see cref="AddTo"/> gave a command: its symbols, and the options it added (those it found there already are shared).</summary>
     private sealed record Registration(Symbols Symbols, IReadOnlyList<Option> Added);
@@ -74,13 +75,16 @@ public static class TorchTrainCommand
             new Option<double?>("--mixup") { Description = "Mixup: blend each training batch with a shuffle of itself, weight drawn from Beta(alpha, alpha), such as 0.2 (default 0: off)." },
             new Option<int?>("--shift") { Description = "Move each training image by up to +-this many pixels in each direction, filling the uncovered border black like the crops' background (default 0: off)." },
             new Option<string?>("--domain-augment") { Arity = ArgumentArity.ZeroOrOne, Description = $"Also train on departures towards other labs' crops: a cell cut at the crop's edge or small in it, plasma or neighbouring cells in the black mask, fainter, brighter, darker or re-saturated stain; v2 adds crowded crops and Giemsa stain amounts. Give a set ({string.Join(", ", DomainAugmentation.Versions)}; alone: {DomainAugmentation.Default.Version}) or false (default: cnn {DomainAugmentation.Default.Version}, mobilenetv2 off)." },
-            new Option<bool>("--stain-normalization") { Description = "cnn: make the first layer a per-image stain normalisation, each channel standardised over the cell's pixels (default off: (x - 128) / 128)." });
+            new Option<bool>("--stain-normalization") { Description = "cnn: make the first layer a per-image stain normalisation, each channel standardised over the cell's pixels (default off: (x - 128) / 128)." },
+            new Option<FileInfo?>("--teacher") { Description = $"Distil: also train towards a teacher's predictions, a CSV with path and probability columns such as 'score' writes (DIR/scores.csv), covering every training image. crossvalidate needs one per fold: a path with {Distillation.FoldPlaceholder}, each from a teacher that never saw that fold's held-out patients (default off)." },
+            new Option<double?>("--distill-weight") { Description = $"With --teacher: the teacher's share of the loss, above 0 up to 1; the labels keep the rest (default {Distillation.DefaultWeight.ToString(CultureInfo.InvariantCulture)})." },
+            new Option<double?>("--distill-temperature") { Description = $"With --teacher: both sides' logits are divided by this before they are compared (default {Distillation.DefaultTemperature.ToString(CultureInfo.InvariantCulture)})." });
         symbols.Init.AcceptOnlyFromAmong("imagenet", "scratch");
         symbols.Schedule.AcceptOnlyFromAmong("cosine", "onecycle");
         var added = new List<Option>();
         foreach (var option in new Option[] { symbols.Data, symbols.Split, symbols.Out, symbols.Init, symbols.FreezeBackbone, symbols.Width,
                      symbols.ImageSize, symbols.BatchSize, symbols.Epochs, symbols.LearningRate, symbols.BackboneLrFactor, symbols.Schedule,
-                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage, symbols.LabelSmoothing, symbols.Mixup, symbols.Shift, symbols.DomainAugment, symbols.StainNormalization })
+                     symbols.Warmup, symbols.WeightDecay, symbols.Patience, symbols.Seed, symbols.NoAugment, symbols.ColorJitter, symbols.Threads, symbols.Resume, symbols.Backbone, symbols.AverageViews, symbols.CnnStages, symbols.Threshold, symbols.WeightAverage, symbols.LabelSmoothing, symbols.Mixup, symbols.Shift, symbols.DomainAugment, symbols.StainNormalization, symbols.Teacher, symbols.DistillWeight, symbols.DistillTemperature })
         {
             if (command.Options.Contains(option)) continue;
             command.Options.Add(option);
@@ -110,6 +114,8 @@ public static class TorchTrainCommand
     public static int Run(Command command, ParseResult parse, CancellationToken cancellationToken = default, string? calibrationPath = null)
     {
         var (trainer, options, split, output) = Parse(command, parse);
+        if (options.Distillation is { IsPerFold: true } perFold)
+            throw new CommandLineException($"--teacher '{perFold.Teacher}': {Distillation.FoldPlaceholder} names one teacher per fold, for crossvalidate; train takes one predictions file.");
         // Checked here so a bad file is a command-line error before training starts.
         CommonOptions.LoadCalibration(calibrationPath, options.DecisionThreshold);
         NetworkTraining.Run(trainer, options, split, output, TrainingProgress.Console(), cancellationToken, calibrationPath);
@@ -155,6 +161,7 @@ public static class TorchTrainCommand
             LabelSmoothing = parse.GetValue(s.LabelSmoothing) ?? defaults.LabelSmoothing,
             MixupAlpha = parse.GetValue(s.Mixup) ?? 0,
             Normalization = parse.GetValue(s.StainNormalization) ? InputNormalization.PerCell : InputNormalization.Fixed,
+            Distillation = ParseDistillation(parse, s),
         };
         if (options.MixupAlpha is < 0 or > 10)
             throw new CommandLineException(string.Create(CultureInfo.InvariantCulture, $"--mixup {options.MixupAlpha}: give an alpha from 0 (off) to 10, such as 0.2."));
@@ -176,11 +183,30 @@ public static class TorchTrainCommand
             throw new CommandLineException("--shift is an augmentation; it cannot go with --no-augment.");
         if (options.Augmentation.Shift < 0 || options.Augmentation.Shift > Augmentation.MaxShift(options.ImageSize))
             throw new CommandLineException($"--shift {options.Augmentation.Shift}: give 0 (off) up to {Augmentation.MaxShift(options.ImageSize)} pixels for {options.ImageSize} px images.");
+        if (options.Distillation is not null && options.MixupAlpha > 0)
+            throw new CommandLineException("--teacher cannot go with --mixup: a blended image has no teacher prediction.");
         if (options.BatchSize < 2) throw new CommandLineException("--batch-size must be at least 2 (BatchNorm needs more than one image).");
         if (options.Epochs < 1) throw new CommandLineException("--epochs must be at least 1.");
         var output = parse.GetRequiredValue(s.Out).FullName;
         var split = ResolveSplit(parse.GetValue(s.Data)?.FullName, parse.GetValue(s.Split)?.FullName, output, options);
         return (trainer, options, split, output);
+    }
+
+    /// <summary>--teacher with its weight and temperature, or null; the two alone are an error, as they would change nothing.</summary>
+    private static Distillation? ParseDistillation(ParseResult parse, Symbols s)
+    {
+        var weight = parse.GetValue(s.DistillWeight);
+        var temperature = parse.GetValue(s.DistillTemperature);
+        if (parse.GetValue(s.Teacher) is not { } teacher)
+        {
+            if (weight is not null || temperature is not null) throw new CommandLineException("--distill-weight and --distill-temperature apply with --teacher FILE.");
+            return null;
+        }
+        if (weight is { } w && w is <= 0 or > 1)
+            throw new CommandLineException(string.Create(CultureInfo.InvariantCulture, $"--distill-weight {w}: give a share above 0 and at most 1, such as 0.5."));
+        if (temperature is { } t && t is <= 0 or > 20)
+            throw new CommandLineException(string.Create(CultureInfo.InvariantCulture, $"--distill-temperature {t}: give a temperature above 0 and at most 20, such as 1 or 2."));
+        return new Distillation(teacher.FullName, weight ?? Distillation.DefaultWeight, temperature ?? Distillation.DefaultTemperature);
     }
 
     /// <summary>The split to train on: --split, else the run folder's own split.csv when resuming, else a fresh patient split of --data.</summary>

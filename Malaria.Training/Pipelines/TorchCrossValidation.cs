@@ -103,6 +103,7 @@ internal sealed class TorchCrossValidation(TorchTrainingOptions options, int fol
             {
                 KeepLastEpoch = true,
                 AverageViews = false,
+                Distillation = options.Distillation?.ForFold(fold + 1),
                 Resume = File.Exists(Path.Combine(folder, TorchCheckpoint.FileName)),
             };
             var trained = new TorchTrainer(foldOptions, progress).Train(data, folder, cancellationToken);

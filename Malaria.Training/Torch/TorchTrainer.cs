@@ -78,6 +78,10 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         // Validated, kept and exported: the averaged weights when the run keeps an average.
         var kept = average?.Model ?? model;
         var mixup = options.MixupAlpha > 0 ? new Mixup(options.MixupAlpha) : null;
+        if (mixup is not null && options.Distillation is not null)
+            throw new InvalidOperationException("Mixup and distillation cannot be combined: a blended image has no teacher prediction.");
+        var teacher = options.Distillation is { } distillation ? TeacherPredictions.For(data.Train, distillation.Teacher) : null;
+        if (teacher is not null) progress.Message($"Distilling from '{options.Distillation!.Teacher}' (weight {options.Distillation.Weight.ToString(CultureInfo.InvariantCulture)}, temperature {options.Distillation.Temperature.ToString(CultureInfo.InvariantCulture)}).");
 
         var state = new TrainingState
         {
@@ -147,6 +151,8 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
                 var loss = nn.functional.cross_entropy(logits, target, label_smoothing: options.LabelSmoothing);
                 if (mixed is not null)
                     loss = loss * mixed.Weight + nn.functional.cross_entropy(logits, torch.tensor(mixed.PartnerLabels), label_smoothing: options.LabelSmoothing) * (1 - mixed.Weight);
+                if (teacher is not null)
+                    loss = options.Distillation!.Loss(logits, loss, [.. batch.Indices.Select(i => teacher[i])], data.PositiveIndex);
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();

@@ -113,6 +113,9 @@ internal sealed record TorchTrainingOptions
     /// </summary>
     public double MixupAlpha { get; init; }
 
+    /// <summary>Also train towards a teacher's cached predictions (<see cref="Torch.Distillation"/>); null trains on the labels alone.</summary>
+    public Distillation? Distillation { get; init; }
+
     /// <summary>Continue from <c>checkpoint.bin</c> in the output folder.</summary>
     public bool Resume { get; init; }
 
@@ -158,6 +161,7 @@ internal sealed record TorchTrainingOptions
         if (Augmentation.Shift > 0) yield return new("shift", Augmentation.Shift.ToString(inv));
         if (Augmentation.Domain is not null) yield return new("domainAugment", Augmentation.Domain.Version);
         if (MixupAlpha > 0) yield return new("mixupAlpha", MixupAlpha.ToString(inv));
+        if (Distillation is not null) foreach (var setting in Distillation.Settings()) yield return setting;
         if (WeightAverageDecay > 0) yield return new("weightAverageDecay", WeightAverageDecay.ToString(inv));
         // Only a fine-tuned MobileNetV2 has a backbone trained at its own rate; elsewhere the factor changes nothing.
         if (Architecture == TorchArchitecture.MobileNetV2 && !FreezeBackbone && BackboneLearningRateFactor != DefaultBackboneLearningRateFactor)
