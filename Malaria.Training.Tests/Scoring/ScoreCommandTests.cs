@@ -78,6 +78,30 @@ public class ScoreCommandTests
     }
 
     [Test]
+    public void EightViewsGiveTheLibrarysEightViewProbabilitiesAndAreARunOfTheirOwn()
+    {
+        using var folder = new TempFolder();
+        ScoreImages.WriteTree(folder, "images", perSlide: 3);
+
+        var (code, error) = Cli.Run("score", "-i", folder.Combine("images"), "-o", folder.Combine("views8"), "--views", "8");
+
+        Assert.That(code, Is.Zero, error);
+        var rows = File.ReadAllLines(folder.Combine("views8", "scores.csv")).Skip(1).Select(CsvScoreRowFormat.Instance.Parse).Where(r => r.Scored).ToList();
+        using var classifier = MalariaClassifier.LoadDefault();
+        var expected = classifier.ClassifyBatch(rows.Select(r => folder.Combine("images", r.Path)).ToList(), ScoringViews.Dihedral);
+        var single = classifier.ClassifyBatch(rows.Select(r => folder.Combine("images", r.Path)).ToList(), ScoringViews.Single);
+        Assert.That(rows.Select(r => r.Probability!.Value), Is.EqualTo(expected.Select(p => p.ScoreOf("Parasitized"))).Within(1e-6f));
+        Assert.That(rows.Select(r => r.Probability!.Value), Is.Not.EqualTo(single.Select(p => p.ScoreOf("Parasitized"))).Within(1e-6f), "not the one-view scores");
+        Assert.That(File.ReadAllText(folder.Combine("views8", ScoreRun.FileName)), Does.Contain("\"views\": 8"));
+
+        Assert.That(Cli.Run("score", "-i", folder.Combine("images"), "-o", folder.Combine("views1")).Code, Is.Zero);
+        Assert.That(File.ReadAllText(folder.Combine("views1", ScoreRun.FileName)), Does.Not.Contain("views"), "a one-view run's run.json is as before");
+        var (mixedCode, mixedError) = Cli.Run("score", "-i", folder.Combine("images"), "-o", folder.Combine("views8"));
+        Assert.That(mixedCode, Is.Not.Zero, "one view into the 8-view run's folder would mix the two");
+        Assert.That(mixedError, Does.Contain("views"));
+    }
+
+    [Test]
     public void JsonLinesHoldTheSameRowsAsTheCsv()
     {
         using var folder = new TempFolder();

@@ -6,7 +6,7 @@ using Malaria.Training.Scoring;
 namespace Malaria.Training.Commands;
 
 /// <summary>
-/// <c>score --input DIR|LIST|CSV --out DIR [--model default|FILE] [--format csv|jsonl] [--shard K/N | --shard-count N]
+/// <c>score --input DIR|LIST|CSV --out DIR [--model default|FILE] [--format csv|jsonl] [--views 1|8] [--shard K/N | --shard-count N]
 /// [--chunk-size 1000] [--group-column NAME]</c>: scores every image of a folder tree, file list or CSV into
 /// <c>DIR/scores.csv</c> (or <c>.jsonl</c>) and <c>DIR/summary.csv</c>, resumably and in shards (see
 /// <see cref="BatchScoring"/>). <c>score merge DIR... [--out DIR]</c> joins shards' folders.
@@ -35,9 +35,15 @@ public static class ScoreCommand
             DefaultValueFactory = _ => ScoringOptions.DefaultChunkSize,
         };
         var groupColumn = new Option<string?>("--group-column") { Description = $"For a CSV input: the column the summary groups by. Default: the first of {string.Join(", ", ScoreInputReader.GroupColumns)} present, else the image's folder." };
+        var views = new Option<int>("--views")
+        {
+            Description = "Score each image as 1 view, or as the mean of its 8 rotations and mirror images (8 times the work). Default: 1.",
+            DefaultValueFactory = _ => 1,
+        };
+        views.AcceptOnlyFromAmong("1", "8");
         var command = new Command("score", "Score a folder, file list or CSV of cell images with a model into CSV or JSON Lines, with a per-patient summary; resumable, and shardable over many processes (Kubernetes Indexed Job).")
         {
-            input, output, model, format, shard, shardCount, chunkSize, groupColumn, CreateMerge(),
+            input, output, model, format, views, shard, shardCount, chunkSize, groupColumn, CreateMerge(),
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -61,9 +67,9 @@ public static class ScoreCommand
 
             var scoreInput = ScoreInputReader.Read(inputPath, column);
             if (scoreInput.Items.Count == 0) throw new CommandLineException($"--input '{scoreInput.Source}' names no image (PNG, JPEG or BMP).");
-            using var classifier = ModelArgument.Load(parse.GetValue(model)!, new MalariaClassifierOptions());
+            using var classifier = ModelArgument.Load(parse.GetValue(model)!, new MalariaClassifierOptions { Views = (ScoringViews)parse.GetValue(views) });
             var shardText = options.Shard.Count == 1 ? "score" : $"score shard {options.Shard}";
-            Console.WriteLine($"{scoreInput.Items.Count:N0} images from {scoreInput.Source}; model {classifier.Name} {classifier.Version[..12]}; {shardText} -> {options.OutFolder}");
+            Console.WriteLine($"{scoreInput.Items.Count:N0} images from {scoreInput.Source}; model {classifier.Name} {classifier.Version[..12]}, {(classifier.Model.ScoredViews == 1 ? "one view" : $"{classifier.Model.ScoredViews} views")}; {shardText} -> {options.OutFolder}");
             ScoringOutcome outcome;
             try
             {

@@ -17,14 +17,14 @@ public static class BatchScoring
         IProgress<ScoringProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var positiveLabel = classifier.Model.Card.PositiveLabel;
-        var run = ScoreRun.Describe(input, options.ChunkSize, options.Format, classifier.Version, positiveLabel);
+        var run = ScoreRun.Describe(input, options.ChunkSize, options.Format, classifier.Version, positiveLabel, classifier.Model.ScoredViews);
         var folder = Path.GetFullPath(options.OutFolder);
         if (File.Exists(folder)) throw new IOException($"The output folder '{folder}' is a file.");
         Directory.CreateDirectory(folder);
         var recorded = ScoreRun.Read(folder);
         if (recorded is null) run.Write(folder);
         else if (recorded.Fingerprint != run.Fingerprint)
-            throw new InvalidOperationException($"'{folder}' holds another run (its input, order, chunk size, format or model differ: fingerprint {recorded.Fingerprint[..12]}, "
+            throw new InvalidOperationException($"'{folder}' holds another run (its input, order, chunk size, format, model or views differ: fingerprint {recorded.Fingerprint[..12]}, "
                 + $"this run {run.Fingerprint[..12]}); give a new --out folder, or delete that one to start over.");
 
         var store = new ChunkStore(folder, ScoreRowFormat.For(options.Format));

@@ -14,6 +14,13 @@ namespace Malaria.Training.Scoring;
 /// </summary>
 public sealed record ScoreRun(string Fingerprint, int Items, int ChunkSize, ScoreFormat Format, string ModelVersion, string PositiveLabel)
 {
+    /// <summary>
+    /// The views each image's probability averages when more than one (8: its rotations and mirror images); null for
+    /// one view, so a one-view run's run.json and fingerprint are what they were before views could be chosen.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Views { get; init; }
+
     /// <summary>The file name in a run folder.</summary>
     public const string FileName = "run.json";
 
@@ -32,14 +39,19 @@ public sealed record ScoreRun(string Fingerprint, int Items, int ChunkSize, Scor
     public int ChunkLength(int chunk) => Math.Min(ChunkSize, Items - chunk * ChunkSize);
 
     /// <summary>The run of <paramref name="input"/> with these settings.</summary>
-    public static ScoreRun Describe(ScoreInput input, int chunkSize, ScoreFormat format, string modelVersion, string positiveLabel)
+    public static ScoreRun Describe(ScoreInput input, int chunkSize, ScoreFormat format, string modelVersion, string positiveLabel, int views = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(views, 1);
         if (chunkSize < 1) throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize, "a chunk holds at least one image");
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text));
         Add($"malaria-score 1\n{format}\n{chunkSize}\n{modelVersion}\n{positiveLabel}\n");
+        if (views != 1) Add($"views {views}\n");
         foreach (var item in input.Items) Add($"{item.Key}\t{item.Group}\n");
-        return new ScoreRun(Convert.ToHexStringLower(hash.GetHashAndReset()), input.Items.Count, chunkSize, format, modelVersion, positiveLabel);
+        return new ScoreRun(Convert.ToHexStringLower(hash.GetHashAndReset()), input.Items.Count, chunkSize, format, modelVersion, positiveLabel)
+        {
+            Views = views == 1 ? null : views,
+        };
     }
 
     /// <summary>The run recorded in <paramref name="folder"/>, or null when there is none.</summary>
