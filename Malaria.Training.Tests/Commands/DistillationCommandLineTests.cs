@@ -20,23 +20,14 @@ public class DistillationCommandLineTests
     [TearDown]
     public void TearDown() => temp.Dispose();
 
-    [Test]
-    public void TrainRefusesAPerFoldTeacher()
+    [TestCase("train", "cv/fold-{fold}/scores.csv", "{fold}", "crossvalidate", TestName = "train refuses a per-fold teacher")]
+    [TestCase("crossvalidate", "final/scores.csv", "one teacher per fold", "held-out patients", TestName = "crossvalidate refuses one teacher for every fold")]
+    public void TheWrongKindOfTeacherIsRefusedBeforeAnythingIsWritten(string command, string teacher, string says, string andSays)
     {
-        var (code, error) = Cli.Run("train", "--trainer", "cnn", "--split", split, "--out", temp.Combine("run"), "--teacher", "cv/fold-{fold}/scores.csv");
+        var (code, error) = Cli.Run(command, "--trainer", "cnn", "--split", split, "--out", temp.Combine("run"), "--teacher", teacher);
 
         Assert.That(code, Is.Not.Zero);
-        Assert.That(error, Does.Contain("{fold}").And.Contain("crossvalidate"));
-        Assert.That(Directory.Exists(temp.Combine("run")), Is.False, "refused before anything was written");
-    }
-
-    [Test]
-    public void CrossValidateRefusesOneTeacherForEveryFold()
-    {
-        var (code, error) = Cli.Run("crossvalidate", "--trainer", "cnn", "--split", split, "--out", temp.Combine("cv"), "--teacher", "final/scores.csv");
-
-        Assert.That(code, Is.Not.Zero);
-        Assert.That(error, Does.Contain("one teacher per fold").And.Contain("held-out patients"));
-        Assert.That(Directory.Exists(temp.Combine("cv")), Is.False, "refused before anything was written");
+        Assert.That(error, Does.Contain(says).And.Contain(andSays));
+        Assert.That(Directory.Exists(temp.Combine("run")), Is.False);
     }
 }

@@ -94,25 +94,17 @@ public static class ScoreInputReader
 
     private static IEnumerable<(string Path, string? Group)> ManifestEntries(string file, string? groupColumn)
     {
-        using var reader = new StreamReader(file);
-        var header = reader.ReadLine() is { } first ? CsvFields.Parse(first).Select(h => h.Trim()).ToList() : [];
-        int Find(string name) => header.FindIndex(h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
-        var pathIndex = PathColumns.Select(Find).FirstOrDefault(i => i >= 0, -1);
+        using var table = CsvTable.Open(file, $"CSV '{file}'");
+        var pathIndex = table.FindFirst(PathColumns);
         if (pathIndex < 0)
-            throw new InvalidDataException($"CSV '{file}' has no path column: its header is '{string.Join(',', header)}'; it needs one of {string.Join(", ", PathColumns)} (or give a file list, one path a line).");
-        var groupIndex = groupColumn is null ? GroupColumns.Select(Find).FirstOrDefault(i => i >= 0, -1) : Find(groupColumn);
+            throw new InvalidDataException($"CSV '{file}' has no path column: its header is '{string.Join(',', table.Header)}'; it needs one of {string.Join(", ", PathColumns)} (or give a file list, one path a line).");
+        var groupIndex = groupColumn is null ? table.FindFirst(GroupColumns) : table.Find(groupColumn);
         if (groupColumn is not null && groupIndex < 0)
-            throw new InvalidDataException($"CSV '{file}' has no column '{groupColumn}' (the group column asked for); its columns are {string.Join(", ", header)}.");
-        var lineNumber = 1;
-        while (reader.ReadLine() is { } line)
+            throw new InvalidDataException($"CSV '{file}' has no column '{groupColumn}' (the group column asked for); its columns are {string.Join(", ", table.Header)}.");
+        foreach (var (line, fields) in table.Rows())
         {
-            lineNumber++;
-            if (line.Length == 0) continue;
-            var fields = CsvFields.Parse(line);
-            if (fields.Count != header.Count)
-                throw new InvalidDataException($"CSV '{file}' line {lineNumber}: {fields.Count} fields where the header has {header.Count}.");
             if (fields[pathIndex].Length == 0)
-                throw new InvalidDataException($"CSV '{file}' line {lineNumber}: the path ({header[pathIndex]}) is empty.");
+                throw new InvalidDataException($"CSV '{file}' line {line}: the path ({table.Header[pathIndex]}) is empty.");
             yield return (fields[pathIndex], groupIndex < 0 ? null : fields[groupIndex]);
         }
     }

@@ -11,6 +11,7 @@ namespace Malaria.Training.Torch;
 /// </summary>
 internal static class TeacherPredictions
 {
+    /// <summary>The path columns looked for: score's, then a manifest's.</summary>
     public static readonly IReadOnlyList<string> PathColumns = ["path", "relpath"];
     public const string ProbabilityColumn = "probability";
 
@@ -22,22 +23,14 @@ internal static class TeacherPredictions
     {
         if (!File.Exists(file)) throw new FileNotFoundException($"Teacher predictions '{file}' do not exist; write them with 'score --model TEACHER --input SPLIT.csv --out DIR' and pass DIR/scores.csv.", file);
         var byName = new Dictionary<string, List<(string Path, float? Probability, int Line)>>(StringComparer.Ordinal);
-        using (var reader = new StreamReader(file))
+        using (var table = CsvTable.Open(file, $"Teacher predictions '{file}'"))
         {
-            var header = reader.ReadLine() is { } first ? CsvFields.Parse(first).Select(h => h.Trim()).ToList() : [];
-            int Find(string name) => header.FindIndex(h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
-            var pathIndex = PathColumns.Select(Find).FirstOrDefault(i => i >= 0, -1);
-            var probabilityIndex = Find(ProbabilityColumn);
+            var pathIndex = table.FindFirst(PathColumns);
+            var probabilityIndex = table.Find(ProbabilityColumn);
             if (pathIndex < 0 || probabilityIndex < 0)
-                throw new InvalidDataException($"Teacher predictions '{file}' need a path and a {ProbabilityColumn} column; the header is '{string.Join(',', header)}'.");
-            var lineNumber = 1;
-            while (reader.ReadLine() is { } line)
+                throw new InvalidDataException($"Teacher predictions '{file}' need a path and a {ProbabilityColumn} column; the header is '{string.Join(',', table.Header)}'.");
+            foreach (var (lineNumber, fields) in table.Rows())
             {
-                lineNumber++;
-                if (line.Length == 0) continue;
-                var fields = CsvFields.Parse(line);
-                if (fields.Count != header.Count)
-                    throw new InvalidDataException($"Teacher predictions '{file}' line {lineNumber}: {fields.Count} fields where the header has {header.Count}.");
                 var path = Normalize(fields[pathIndex]);
                 float? probability = null;
                 // An empty probability is a file the teacher could not score (score writes its error beside it).
