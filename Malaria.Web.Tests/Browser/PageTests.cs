@@ -189,6 +189,24 @@ public sealed class PageTests
     }
 
     [Test]
+    public async Task Choosing_eight_views_scores_the_cells_again_as_the_mean_of_their_views()
+    {
+        using var library = Malaria.Inference.MalariaClassifier.LoadDefault();
+        var eight = library.Classify(SharedData.Parasitized, Malaria.Inference.ScoringViews.Dihedral).ScoreOf("Parasitized");
+        await _page.GetByLabel("Choose images").SetInputFilesAsync([SharedData.Parasitized]);
+        var card = _page.GetByTestId("result-card");
+        await Assertions.Expect(card.GetByTestId("operating-point")).ToHaveTextAsync("decided at balanced (≥ 0.500)");
+        await Assertions.Expect(_page.GetByTestId("views-info")).ToContainTextAsync("scored once");
+
+        await _page.GetByLabel("Views").SelectOptionAsync("8");
+        await Assertions.Expect(card.GetByTestId("operating-point")).ToContainTextAsync("· 8 views");
+        await Assertions.Expect(card.GetByTestId("p-parasitized")).ToHaveTextAsync(eight.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(_page.GetByTestId("views-info")).ToContainTextAsync("8 times the work");
+        await Assertions.Expect(card.GetByTestId("overlay")).ToHaveAttributeAsync("src", new Regex("^blob:"));
+        await Shot("09-eight-views");
+    }
+
+    [Test]
     public async Task Switching_the_model_scores_the_cells_again_with_it()
     {
         await _page.GetByLabel("Choose images").SetInputFilesAsync([SharedData.Parasitized]);
@@ -221,7 +239,7 @@ public sealed class PageTests
         var lines = (await File.ReadAllLinesAsync(csv)).Where(l => l.Length > 0).ToArray();
         Assert.Multiple(() =>
         {
-            Assert.That(lines[0], Is.EqualTo("file,label,confidence,p_parasitized,model,model_version,operating_point,threshold,warnings,error"));
+            Assert.That(lines[0], Is.EqualTo("file,label,confidence,p_parasitized,model,model_version,operating_point,threshold,views,warnings,error"));
             Assert.That(lines, Has.Length.EqualTo(11));
             Assert.That(lines.Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(cells.Select(Path.GetFileName)));
             Assert.That(lines.Skip(1).Count(l => l.Split(',')[1] == "Parasitized"), Is.EqualTo(infected));

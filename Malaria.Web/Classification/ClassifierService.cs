@@ -63,17 +63,29 @@ public sealed class ClassifierService
         return operatingPoint;
     }
 
-    /// <summary>Decodes (within the limits) and classifies one upload.</summary>
-    public Task<CellPrediction> ClassifyAsync(string name, Stream image, string fileName, CancellationToken cancellationToken) =>
-        _pool.ClassifyAsync(name, image, fileName, cancellationToken: cancellationToken);
+    /// <summary>
+    /// The views a request asks for: null when it names none (the model's configured views), 1 or 8; anything else is a
+    /// 400 problem.
+    /// </summary>
+    public static ScoringViews? RequireViews(string? views) => views?.Trim() switch
+    {
+        null or "" => null,
+        "1" => ScoringViews.Single,
+        "8" => ScoringViews.Dihedral,
+        _ => throw ApiProblemException.BadRequest($"views '{views}': give 1 (the image as it is) or 8 (the mean over its rotations and mirror images, 8 times the work)."),
+    };
+
+    /// <summary>Decodes (within the limits) and classifies one upload, with <paramref name="views"/> or the model's configured views.</summary>
+    public Task<CellPrediction> ClassifyAsync(string name, Stream image, string fileName, ScoringViews? views, CancellationToken cancellationToken) =>
+        _pool.ClassifyAsync(name, image, fileName, views, cancellationToken);
 
     /// <summary>Decodes (within the limits) one upload and explains the score of <paramref name="targetLabel"/> (default: the predicted label).</summary>
-    public Task<CellExplanation> ExplainAsync(string name, Stream image, string fileName, string? targetLabel, CancellationToken cancellationToken)
+    public Task<CellExplanation> ExplainAsync(string name, Stream image, string fileName, string? targetLabel, ScoringViews? views, CancellationToken cancellationToken)
     {
         var classifier = Require(name);
         if (targetLabel is not null && !classifier.Labels.Contains(targetLabel, StringComparer.Ordinal))
             throw ApiProblemException.BadRequest($"Model '{name}' has no label '{targetLabel}'; its labels are {string.Join(", ", classifier.Labels)}.");
-        return _pool.ExplainAsync(name, image, fileName, targetLabel, cancellationToken: cancellationToken);
+        return _pool.ExplainAsync(name, image, fileName, targetLabel, views, cancellationToken);
     }
 }
 

@@ -32,7 +32,9 @@ public static class ApiEndpoints
             .WithSummary("Classifies 1..N cell images (multipart/form-data, one form file each).")
             .WithDescription("One file: its prediction, or its problem (400, 413, 415) as the response. Several files: 200 with one "
                 + "result per file, each a prediction or an error, so one bad file does not fail the others. The optional operatingPoint "
-                + "(query or form field; see /api/models) decides the labels at another of the model's thresholds; an unknown one is 400.")
+                + "(query or form field; see /api/models) decides the labels at another of the model's thresholds; an unknown one is 400. "
+                + "The optional views (query or form field: 1, or 8 for the mean over the image's rotations and mirror images at 8 times the work) "
+                + "overrides the model's configured views; another value is 400.")
             .Accepts<IFormFileCollection>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -43,6 +45,7 @@ public static class ApiEndpoints
         api.MapPost("/explain", Explain)
             .WithName("Explain")
             .WithSummary("The Grad-CAM overlay (viridis over the cell) of one image as PNG; with Accept: application/json the raw heatmap.")
+            .WithDescription("The optional views query (1, or 8: the maps of the 8 rotations and mirror images turned back and averaged) overrides the model's configured views; another value is 400.")
             .Accepts<IFormFile>("multipart/form-data")
             .Produces<ExplainResponse>(StatusCodes.Status200OK, "application/json")
             .AddOpenApiOperationTransformer((operation, _, _) =>
@@ -69,14 +72,16 @@ public static class ApiEndpoints
             limits.Value.MaxPixels, ["image/png", "image/jpeg", "image/bmp"]));
 
     private static async Task<Ok<ClassifyResponse>> Classify(
-        HttpRequest request, [FromQuery] string? model, [FromQuery] string? operatingPoint, ClassifierService classifier, ScoringGate gate, WebMetrics metrics,
-        IOptions<WebLimits> limits, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, [FromQuery] string? model, [FromQuery] string? operatingPoint, [FromQuery] string? views, ClassifierService classifier, ScoringGate gate,
+        WebMetrics metrics, IOptions<WebLimits> limits, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var served = classifier.Require(model);
         classifier.RequireOperatingPoint(served, operatingPoint);
+        ClassifierService.RequireViews(views);
         var files = await Uploads.ReadAsync(request, limits.Value, limits.Value.MaxFilesPerRequest, cancellationToken);
-        // A form field serves clients that post everything as one form; the query wins when both are given.
+        // Form fields serve clients that post everything as one form; the query wins when both are given.
         var point = classifier.RequireOperatingPoint(served, string.IsNullOrWhiteSpace(operatingPoint) ? request.Form["operatingPoint"].ToString() : operatingPoint);
+        var scoringViews = ClassifierService.RequireViews(string.IsNullOrWhiteSpace(views) ? request.Form["views"].ToString() : views);
         var logger = loggers.CreateLogger(typeof(ApiEndpoints));
         var results = new List<FileResult>(files.Count);
         using (await gate.EnterAsync(cancellationToken))
@@ -88,7 +93,7 @@ public static class ApiEndpoints
                 try
                 {
                     await using var stream = file.OpenReadStream();
-                    var p = await classifier.ClassifyAsync(served.Name, stream, name, cancellationToken);
+                    var p = await classifier.ClassifyAsync(served.Name, stream, name, scoringViews, cancellationToken);
                     if (point is not null)
                     {
                         try { p = p.AtOperatingPoint(point); }
@@ -98,7 +103,7 @@ public static class ApiEndpoints
                     var positive = served.Model.Card.PositiveLabel;
                     results.Add(new FileResult(name, p.Label, p.Confidence, p.IsParasitized,
                         p.Scores.TryGetValue(positive, out var pp) ? pp : null, p.Scores, served.Name, p.ModelVersion,
-                        Warnings: InputWarningText.Describe(p.InputWarnings), OperatingPoint: p.OperatingPoint, Threshold: p.Threshold));
+                        Warnings: InputWarningText.Describe(p.InputWarnings), OperatingPoint: p.OperatingPoint, Threshold: p.Threshold, Views: p.ScoredViews));
                 }
                 catch (InvalidImageException ex)
                 {
@@ -118,10 +123,11 @@ public static class ApiEndpoints
     }
 
     private static async Task<Results<FileContentHttpResult, Ok<ExplainResponse>>> Explain(
-        HttpRequest request, [FromQuery] string? model, [FromQuery] string? label, ClassifierService classifier, ScoringGate gate,
+        HttpRequest request, [FromQuery] string? model, [FromQuery] string? label, [FromQuery] string? views, ClassifierService classifier, ScoringGate gate,
         WebMetrics metrics, IOptions<WebLimits> limits, CancellationToken cancellationToken)
     {
         var served = classifier.Require(model);
+        var scoringViews = ClassifierService.RequireViews(views);
         var files = await Uploads.ReadAsync(request, limits.Value, 1, cancellationToken);
         var file = files[0];
         var name = Uploads.NameOf(file);
@@ -130,7 +136,7 @@ public static class ApiEndpoints
             var started = Stopwatch.GetTimestamp();
             await using var stream = file.OpenReadStream();
             Inference.Explainability.CellExplanation explanation;
-            try { explanation = await classifier.ExplainAsync(served.Name, stream, name, label, cancellationToken); }
+            try { explanation = await classifier.ExplainAsync(served.Name, stream, name, label, scoringViews, cancellationToken); }
             catch (InvalidImageException ex) { metrics.Refused(served.Name, ex.Reason.ToString()); throw; }
             var p = explanation.Prediction;
             metrics.Scored(served.Name, p.Label, Stopwatch.GetElapsedTime(started));

@@ -24,10 +24,11 @@ public sealed record ClassifyResponse(string Model, string ModelVersion, int Tot
 /// <param name="Warnings">How the image differs from the crops the model was trained on (empty when it looks like them).</param>
 /// <param name="OperatingPoint">The operating point that decided <paramref name="Label"/>.</param>
 /// <param name="Threshold">Its threshold on the calibrated P(positive label).</param>
+/// <param name="Views">How many views of the image its probabilities average: 1, or 8 (its rotations and mirror images).</param>
 public sealed record FileResult(
     string File, string? Label = null, float? Confidence = null, bool? IsParasitized = null, float? ProbabilityParasitized = null,
     IReadOnlyDictionary<string, float>? Scores = null, string? Model = null, string? ModelVersion = null, ProblemDetails? Error = null,
-    IReadOnlyList<InputWarning>? Warnings = null, string? OperatingPoint = null, double? Threshold = null);
+    IReadOnlyList<InputWarning>? Warnings = null, string? OperatingPoint = null, double? Threshold = null, int? Views = null);
 
 /// <summary>A way an image differs from the training crops, with what it means for the prediction.</summary>
 /// <param name="Code">The library's <c>InputWarnings</c> flag, e.g. <c>NoMaskedBackground</c>.</param>

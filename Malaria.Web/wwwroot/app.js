@@ -13,6 +13,7 @@ const state = {
 const $ = (id) => document.getElementById(id);
 const modelSelect = $("model");
 const pointSelect = $("point");
+const viewsSelect = $("views");
 const input = $("files");
 const dropzone = $("dropzone");
 const results = $("results");
@@ -43,6 +44,7 @@ async function loadModels() {
     $("limits-text").textContent = `up to ${limits.maxFilesPerRequest} per request, ${bytes(limits.maxFileBytes)} each`;
     describeModel();
     describePoints();
+    describeViews(true);
   } catch (error) {
     $("model-info").textContent = "The models could not be listed: " + error.message;
   }
@@ -84,6 +86,16 @@ function describePoint() {
     : "";
 }
 
+// One view by default; 8 averages the image's rotations and mirror images, at 8 times the work. A model's own choice
+// (its configured views) is the starting value.
+function describeViews(reset) {
+  const m = currentModel();
+  if (reset && m && m.scoredViews) viewsSelect.value = String(m.scoredViews);
+  $("views-info").textContent = viewsSelect.value === "8"
+    ? "each cell scored 8 times (rotated and mirrored) and averaged, at 8 times the work; each card shows the threshold applied"
+    : "each cell scored once: the library's default";
+}
+
 function setStatus(text) { $("status").textContent = text; }
 
 function newCard(file) {
@@ -116,7 +128,7 @@ function showPrediction(card, row) {
   card.querySelector(".model-line").textContent = `${row.model} · ${shortVersion(row.modelVersion)}`;
   // Which threshold turned the probability into the label: a screening point calls cells from a low probability.
   if (row.operatingPoint) card.querySelector(".decision-line").textContent =
-    `decided at ${row.operatingPoint} (≥ ${row.threshold.toFixed(3)})`;
+    `decided at ${row.operatingPoint} (≥ ${row.threshold.toFixed(3)})${row.views > 1 ? ` · ${row.views} views` : ""}`;
   // The library flags images unlike the training crops: say so beside the confident-looking bar.
   const warning = card.querySelector(".domain-warning");
   if (row.warnings && row.warnings.length > 0) {
@@ -159,7 +171,7 @@ async function classifyBatch(model, batch, cards, run) {
   const form = new FormData();
   for (const file of batch) form.append("files", file, file.name);
   const point = pointSelect.value ? `&operatingPoint=${encodeURIComponent(pointSelect.value)}` : "";
-  const response = await post(`/api/classify?model=${encodeURIComponent(model)}${point}`, form, "application/json");
+  const response = await post(`/api/classify?model=${encodeURIComponent(model)}${point}&views=${viewsSelect.value}`, form, "application/json");
   if (run !== state.run) return [];
   if (response.ok) {
     const body = await response.json();
@@ -176,7 +188,7 @@ async function explain(model, file, card, run) {
   box.classList.add("loading");
   const form = new FormData();
   form.append("file", file, file.name);
-  const response = await post(`/api/explain?model=${encodeURIComponent(model)}`, form, "image/png");
+  const response = await post(`/api/explain?model=${encodeURIComponent(model)}&views=${viewsSelect.value}`, form, "image/png");
   if (run !== state.run) return;
   box.classList.remove("loading");
   if (!response.ok) {
@@ -265,12 +277,12 @@ function csvCell(value) {
 }
 
 function downloadCsv() {
-  const header = ["file", "label", "confidence", "p_parasitized", "model", "model_version", "operating_point", "threshold", "warnings", "error"];
+  const header = ["file", "label", "confidence", "p_parasitized", "model", "model_version", "operating_point", "threshold", "views", "warnings", "error"];
   const lines = [header.join(",")];
   for (const r of state.rows.filter(Boolean)) {
     lines.push([
       r.file, r.label, r.confidence != null ? r.confidence.toFixed(4) : "", r.probabilityParasitized != null ? r.probabilityParasitized.toFixed(4) : "",
-      r.model, r.modelVersion, r.operatingPoint, r.threshold != null ? r.threshold.toFixed(4) : "", (r.warnings || []).map(w => w.code).join(" "), r.error ? `${r.error.title}: ${r.error.detail || ""}` : "",
+      r.model, r.modelVersion, r.operatingPoint, r.threshold != null ? r.threshold.toFixed(4) : "", r.views, (r.warnings || []).map(w => w.code).join(" "), r.error ? `${r.error.title}: ${r.error.detail || ""}` : "",
     ].map(csvCell).join(","));
   }
   const blob = new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv" });
@@ -288,7 +300,8 @@ function take(fileList) {
 }
 
 input.addEventListener("change", () => { take(input.files); input.value = ""; });
-modelSelect.addEventListener("change", () => { describeModel(); describePoints(); if (state.files.length) score(state.files); });
+modelSelect.addEventListener("change", () => { describeModel(); describePoints(); describeViews(true); if (state.files.length) score(state.files); });
+viewsSelect.addEventListener("change", () => { describeViews(false); if (state.files.length) score(state.files); });
 pointSelect.addEventListener("change", () => { describePoint(); if (state.files.length) score(state.files); });
 dropzone.addEventListener("click", (e) => { if (e.target === dropzone || !e.target.closest("label")) input.click(); });
 dropzone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); } });
