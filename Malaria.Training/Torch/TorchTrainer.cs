@@ -144,7 +144,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
                 var n = batch.Labels.Length;
                 // Its own stream per step, apart from the augmentation's, so turning mixup on changes nothing else.
                 var mixed = mixup?.Mix(batch, data.Train.ImageBytes, new Random(Seeds.Mix(Seeds.Mix(options.Seed, epoch, step), MixupStream, 0)));
-                var input = ChannelsLastInput.FromPixels(mixed?.Pixels ?? batch.Pixels, n, data.Train.Size);
+                var input = ChannelsLastInput.For(options.Architecture, mixed?.Pixels ?? batch.Pixels, n, data.Train.Size);
                 var target = torch.tensor(batch.Labels);
                 var logits = model.forward(input);
                 // Smoothing softens only the training targets; validation losses stay plain cross-entropy.
@@ -247,7 +247,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         {
             using var scope = torch.NewDisposeScope();
             var n = batch.Labels.Length;
-            var input = ChannelsLastInput.FromPixels(batch.Pixels, n, set.Size);
+            var input = ChannelsLastInput.For(model is MobileNetV2 ? TorchArchitecture.MobileNetV2 : TorchArchitecture.Cnn, batch.Pixels, n, set.Size);
             var logits = averageViews ? TorchViewAveraging.MeanLogits(model, input) : model.forward(input);
             var target = torch.tensor(batch.Labels);
             lossSum += nn.functional.cross_entropy(logits, target).item<float>() * n;
