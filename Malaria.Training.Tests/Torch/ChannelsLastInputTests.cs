@@ -29,8 +29,10 @@ public class ChannelsLastInputTests
     {
         TorchNativeRuntime.EnsureLoaded();
         var pixels = Enumerable.Range(0, 2 * 3 * 32 * 32).Select(i => (float)(i % 256)).ToArray();
-        using var cnn = ChannelsLastInput.For(TorchArchitecture.Cnn, pixels, 2, 32);
-        using var mobileNet = ChannelsLastInput.For(TorchArchitecture.MobileNetV2, pixels, 2, 32);
+        using var cnnNetwork = new MalariaCnn(2);
+        using var mobileNetNetwork = new MobileNetV2(2, 1.0);
+        using var cnn = ChannelsLastInput.For(cnnNetwork, pixels, 2, 32);
+        using var mobileNet = ChannelsLastInput.For(mobileNetNetwork, pixels, 2, 32);
         Assert.That(cnn.stride(), Is.EqualTo(new long[] { 3 * 32 * 32, 1, 3 * 32, 3 }));
         // LibTorch 2.10 computes MobileNetV2's last 1x1 projection (960 -> 320 channels) wrongly on channels-last input.
         Assert.That(mobileNet.stride(), Is.EqualTo(new long[] { 3 * 32 * 32, 32 * 32, 32, 1 }), "plain NCHW");

@@ -18,9 +18,9 @@ namespace Malaria.Training.Torch;
 /// </remarks>
 internal static class ChannelsLastInput
 {
-    /// <summary>A batch laid out the way <paramref name="architecture"/> is fed: channels-last for the CNN, plain NCHW otherwise.</summary>
-    public static Tensor For(TorchArchitecture architecture, float[] pixels, int count, int size) =>
-        architecture == TorchArchitecture.Cnn ? FromPixels(pixels, count, size) : torch.tensor(pixels, [count, 3, size, size]);
+    /// <summary>A batch laid out the way <paramref name="network"/> is fed: channels-last for the CNN, plain NCHW otherwise.</summary>
+    public static Tensor For(nn.Module network, float[] pixels, int count, int size) =>
+        network is MalariaCnn ? FromPixels(pixels, count, size) : torch.tensor(pixels, [count, 3, size, size]);
 
     /// <summary><paramref name="pixels"/> holds <paramref name="count"/> images of 3 x <paramref name="size"/> x <paramref name="size"/> floats in NCHW order.</summary>
     public static Tensor FromPixels(float[] pixels, int count, int size)

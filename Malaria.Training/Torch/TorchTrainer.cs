@@ -80,8 +80,13 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         var mixup = options.MixupAlpha > 0 ? new Mixup(options.MixupAlpha) : null;
         if (mixup is not null && options.Distillation is not null)
             throw new InvalidOperationException("Mixup and distillation cannot be combined: a blended image has no teacher prediction.");
-        var teacher = options.Distillation is { } distillation ? TeacherPredictions.For(data.Train, distillation.Teacher) : null;
-        if (teacher is not null) progress.Message($"Distilling from '{options.Distillation!.Teacher}' (weight {options.Distillation.Weight.ToString(CultureInfo.InvariantCulture)}, temperature {options.Distillation.Temperature.ToString(CultureInfo.InvariantCulture)}).");
+        float[]? teacher = null;
+        if (options.Distillation is { } distillation)
+        {
+            teacher = TeacherPredictions.For(data.Train, distillation.Teacher);
+            progress.Message(string.Create(CultureInfo.InvariantCulture,
+                $"Distilling from '{distillation.Teacher}' (weight {distillation.Weight}, temperature {distillation.Temperature})."));
+        }
 
         var state = new TrainingState
         {
@@ -144,7 +149,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
                 var n = batch.Labels.Length;
                 // Its own stream per step, apart from the augmentation's, so turning mixup on changes nothing else.
                 var mixed = mixup?.Mix(batch, data.Train.ImageBytes, new Random(Seeds.Mix(Seeds.Mix(options.Seed, epoch, step), MixupStream, 0)));
-                var input = ChannelsLastInput.For(options.Architecture, mixed?.Pixels ?? batch.Pixels, n, data.Train.Size);
+                var input = ChannelsLastInput.For(model, mixed?.Pixels ?? batch.Pixels, n, data.Train.Size);
                 var target = torch.tensor(batch.Labels);
                 var logits = model.forward(input);
                 // Smoothing softens only the training targets; validation losses stay plain cross-entropy.
@@ -247,7 +252,7 @@ internal sealed class TorchTrainer(TorchTrainingOptions options, TrainingProgres
         {
             using var scope = torch.NewDisposeScope();
             var n = batch.Labels.Length;
-            var input = ChannelsLastInput.For(model is MobileNetV2 ? TorchArchitecture.MobileNetV2 : TorchArchitecture.Cnn, batch.Pixels, n, set.Size);
+            var input = ChannelsLastInput.For(model, batch.Pixels, n, set.Size);
             var logits = averageViews ? TorchViewAveraging.MeanLogits(model, input) : model.forward(input);
             var target = torch.tensor(batch.Labels);
             lossSum += nn.functional.cross_entropy(logits, target).item<float>() * n;
